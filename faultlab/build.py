@@ -1,0 +1,136 @@
+"""Compile the native libraries of ``native/`` on demand into a content-addressed cache.
+
+The key covers the sources, every header they can see, the flags and the compiler's
+version, so a stale build is never reused. Concurrent builds of one library (pytest-xdist
+workers) produce a single build: a file lock serialises them and the shared object is
+moved into place with an atomic rename, so nobody ever loads a torn ``.so``. The cache
+lives outside the source tree and nothing is installed system-wide.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import shutil
+import subprocess
+import sysconfig
+import tempfile
+from pathlib import Path
+
+from filelock import FileLock
+
+from . import sanitizers
+
+TAGS = ("plain", "asan", "ubsan", "tsan", "coverage", "coverage-asan")
+BASE_CFLAGS = ("-g", "-O0", "-fPIC", "-shared", "-Wall", "-fno-omit-frame-pointer", "-pthread")
+CLANG = "clang-16"
+
+
+class BuildError(Exception):
+    """A native library could not be built; the message is one line for a person."""
+
+
+def project_root() -> Path:
+    env = os.environ.get("FAULTLAB_ROOT")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent
+
+
+def native_root() -> Path:
+    return project_root() / "native"
+
+
+def cache_root() -> Path:
+    env = os.environ.get("FAULTLAB_CACHE")
+    base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "faultlab"
+    return base / "build"
+
+
+def compiler_for(tag: str) -> str:
+    return CLANG if tag.startswith("coverage") else os.environ.get("CC", "gcc")
+
+
+def tag_cflags(tag: str) -> tuple[str, ...]:
+    if tag == "plain":
+        return ()
+    if tag == "coverage":
+        return ("-fsanitize=fuzzer-no-link",)
+    if tag == "coverage-asan":
+        return ("-fsanitize=fuzzer-no-link,address",)
+    return sanitizers.get(tag).cflags
+
+
+@functools.lru_cache(maxsize=None)
+def compiler_version(compiler: str) -> str:
+    if not shutil.which(compiler):
+        hint = "apt-get install clang-16 libclang-rt-16-dev" if "clang" in compiler else "apt-get install gcc"
+        raise BuildError(f"{compiler} not found; run 'make cases' or {hint}")
+    out = subprocess.run([compiler, "--version"], capture_output=True, text=True).stdout
+    return out.splitlines()[0] if out else compiler
+
+
+@functools.lru_cache(maxsize=None)
+def _jdk_include() -> tuple[str, ...]:
+    from .toolchain import find_jdk
+
+    jdk = find_jdk()
+    if jdk is None:
+        raise BuildError("no JDK found (javac and include/jni.h); install openjdk-17-jdk or set JAVA_HOME")
+    return (f"-I{jdk / 'include'}", f"-I{jdk / 'include' / 'linux'}")
+
+
+def _inputs(sources: list[Path], includes: list[Path]) -> list[Path]:
+    """Every file the compiler can read: the sources, and the headers beside them or in include dirs."""
+    seen = set(sources)
+    for folder in {s.parent for s in sources} | set(includes):
+        seen.update(folder.rglob("*.h"))
+    return sorted(seen)
+
+
+def build_library(name: str, *, sources: tuple[str, ...] = (), includes: tuple[str, ...] = (),
+                  python: bool = False, jni: bool = False, link: tuple[str, ...] = (),
+                  tag: str = "plain", variant: str = "broken", defines: tuple[str, ...] = ()) -> Path:
+    """The path of ``lib<name>.so`` built for ``tag`` and ``variant``; built now if not cached."""
+    if tag not in TAGS:
+        raise BuildError(f"unknown build {tag!r}; choose one of {', '.join(TAGS)}")
+    root = native_root()
+    src_paths = [root / s for s in (sources or (f"{name}.c",))]
+    for src in src_paths:
+        if not src.exists():
+            raise BuildError(f"{name}: source {src} not found")
+    inc_paths = [root / i for i in includes]
+    compiler = compiler_for(tag)
+    flags = [*BASE_CFLAGS, *tag_cflags(tag), *(f"-I{p}" for p in inc_paths), *(f"-D{d}" for d in defines)]
+    if variant == "fixed":
+        flags.append("-DFAULTLAB_FIXED")
+    if python:
+        flags += [f"-I{sysconfig.get_paths()['include']}"]
+    if jni:
+        flags += list(_jdk_include())
+    key = hashlib.sha256()
+    key.update(compiler_version(compiler).encode())
+    key.update("\0".join(flags + list(link)).encode())
+    for path in _inputs(src_paths, inc_paths):
+        key.update(str(path.relative_to(root) if path.is_relative_to(root) else path).encode())
+        key.update(path.read_bytes())
+    digest = key.hexdigest()[:20]
+    out_dir = cache_root() / digest
+    target = out_dir / f"lib{Path(name).name}.so"
+    if target.exists():
+        return target
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(out_dir / ".lock")):
+        if target.exists():
+            return target
+        fd, tmp = tempfile.mkstemp(prefix=".build-", suffix=".so", dir=out_dir)
+        os.close(fd)
+        cmd = [compiler, *flags, *map(str, src_paths), "-o", tmp, *link]
+        proc = subprocess.run(cmd, capture_output=True, text=True, errors="backslashreplace")
+        if proc.returncode != 0:
+            os.unlink(tmp)
+            first = next((line for line in proc.stderr.splitlines() if "error" in line), proc.stderr.strip()[:200])
+            raise BuildError(f"{name}: {compiler} failed: {first.strip()}")
+        os.replace(tmp, target)
+    return target

@@ -1,0 +1,149 @@
+"""The catalog: each case declares its bug, its fix and its expected diagnosis in one place.
+
+A case file ``cases/<mode>/case_<what>.py`` holds one or more ``Case`` objects and their
+drivers, compiler-rt style: the id, mode, CWE, the sanitizer configurations with the
+kind each must produce for the broken variant, and the broken and fixed drivers, side
+by side. The fixed variant must come out ``ok`` under every configuration.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import sanitizers
+from .kinds import KINDS, MODES
+from .native import Library
+
+VARIANTS = ("broken", "fixed")
+FIX_PLACES = ("binding", "native", "both")
+
+
+class CatalogError(Exception):
+    """A case declaration is wrong or a case cannot be found."""
+
+
+@dataclass
+class Case:
+    id: str  # "mode/what-happens", kebab case
+    mode: str
+    cwe: str
+    title: str  # one line: what happens
+    explanation: str  # a paragraph: the runtime rule broken, the mechanism, the fix
+    expect: dict[str, str]  # sanitizer name -> kind of the broken variant
+    fix_in: str = "binding"
+    libraries: tuple[Library, ...] = ()
+    timeout: float = 30.0
+    requires: tuple[str, ...] = ()  # toolchain pieces: "jdk", "gdb", ...
+    fresh_interpreter: bool = False  # needs spawn even where a fork server could serve it
+    source: str = ""
+    drivers: dict[str, Callable[[], None]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        mode_prefix = self.id.split("/")[0]
+        problems = []
+        if self.mode not in MODES or self.mode == "unknown":
+            problems.append(f"mode {self.mode!r} is not one of {', '.join(MODES[:-1])}")
+        if mode_prefix != self.mode:
+            problems.append(f"id must start with its mode {self.mode!r}/")
+        if not self.cwe.startswith("CWE-"):
+            problems.append(f"cwe {self.cwe!r} must look like CWE-416")
+        if self.fix_in not in FIX_PLACES:
+            problems.append(f"fix_in must be one of {', '.join(FIX_PLACES)}")
+        for san, kind in self.expect.items():
+            if san not in sanitizers.NAMES:
+                problems.append(f"unknown sanitizer {san!r}")
+            if kind not in KINDS or kind == "ok":
+                problems.append(f"expected kind {kind!r} is not a fault kind")
+        if not self.expect:
+            problems.append("expect names no sanitizer configuration")
+        if problems:
+            raise CatalogError(f"case {self.id}: " + "; ".join(problems))
+
+    def broken(self, fn: Callable[[], None]) -> Callable[[], None]:
+        self.drivers["broken"] = fn
+        return fn
+
+    def fixed(self, fn: Callable[[], None]) -> Callable[[], None]:
+        self.drivers["fixed"] = fn
+        return fn
+
+    def driver(self, variant: str) -> Callable[[], None]:
+        if variant not in VARIANTS:
+            raise CatalogError(f"variant must be broken or fixed, not {variant!r}")
+        os.environ["FAULTLAB_VARIANT"] = variant
+        try:
+            return self.drivers[variant]
+        except KeyError:
+            raise CatalogError(f"case {self.id} has no {variant} driver") from None
+
+    def expected(self, variant: str, sanitizer: str) -> str:
+        return "ok" if variant == "fixed" else self.expect[sanitizer]
+
+    def build(self, sanitizer: str, variant: str) -> None:
+        tag = sanitizers.get(sanitizer).build_tag
+        for library in self.libraries:
+            library.path(tag=tag, variant=variant)
+
+    def argv(self, variant: str) -> list[str]:
+        return [sys.executable, "-m", "faultlab.drive", self.source, self.id, variant]
+
+    @property
+    def slug(self) -> str:
+        return self.id.replace("/", "-")
+
+
+def _import_file(path: Path):
+    name = "faultlab_case_" + "_".join(path.with_suffix("").parts[-3:]).replace("-", "_")
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def cases_in(path: str | Path) -> list[Case]:
+    module = _import_file(Path(path).resolve())
+    found = [v for v in vars(module).values() if isinstance(v, Case)]
+    for case in found:
+        case.source = str(Path(path).resolve())
+        missing = [v for v in VARIANTS if v not in case.drivers]
+        if missing:
+            raise CatalogError(f"case {case.id} in {path} has no {' or '.join(missing)} driver")
+    return found
+
+
+def load_case(path: str | Path, case_id: str) -> Case:
+    for case in cases_in(path):
+        if case.id == case_id:
+            return case
+    raise CatalogError(f"no case {case_id!r} in {path}")
+
+
+def case_files(root: str | Path | None = None) -> list[Path]:
+    from .build import project_root
+
+    root = Path(root) if root else project_root() / "cases"
+    return sorted(root.rglob("case_*.py"))
+
+
+def discover(root: str | Path | None = None) -> list[Case]:
+    cases = [c for f in case_files(root) for c in cases_in(f)]
+    ids = [c.id for c in cases]
+    dupes = {i for i in ids if ids.count(i) > 1}
+    if dupes:
+        raise CatalogError(f"duplicate case ids: {', '.join(sorted(dupes))}")
+    return sorted(cases, key=lambda c: c.id)
+
+
+def find(case_id: str, root: str | Path | None = None) -> Case:
+    for case in discover(root):
+        if case.id == case_id:
+            return case
+    raise CatalogError(f"no case {case_id!r}; 'faultlab list' shows the catalog")

@@ -1,0 +1,167 @@
+"""Turn an ``Outcome`` into a ``Verdict``: what went wrong, in the fixed vocabulary of kinds.
+
+The classifier reads; it never touches a process. The first marker of
+``markers.MARKERS`` that matches decides, then timeouts, signals and the exit status.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import stacks
+from .kinds import KINDS
+from .markers import MARKERS, SIGNAL_KINDS, Marker
+from .outcome import Outcome, ThreadState
+from .signature import frame_key, meaningful, signature
+from .verdict import Frame, Verdict
+
+# Native frames that mean "this thread waits for somebody else".
+_BLOCKED_FRAME = re.compile(
+    r"futex|pthread_mutex_(?:clock|timed)?lock|__lll_lock_wait|pthread_cond_(?:timed|clock)?wait|sem_(?:timed|clock)?wait"
+    r"|take_gil|PyThread_acquire_lock|PyCOND_WAIT|pthread_join|pthread_clockjoin|pthread_rwlock_\w*lock"
+)
+_BLOCKED_WCHAN = re.compile(r"futex")
+_NEUTRAL_WCHAN = re.compile(r"do_wait|wait4|pipe_read|pipe_wait")  # a parent waiting for its child
+_EVIDENCE_CONTEXT = re.compile(r"^\s*(?:READ|WRITE) of size .*|^\s*(?:Read|Write|Previous write|Previous read|Atomic \w+) of size .*"
+                               r"|^SUMMARY: \w+Sanitizer: .*|^\w*(?:Error|Exception): .*|^faultlab\.Detected: .*")
+_CESU_BYTES = re.compile(r"(?:\\xed\\x[ab][0-9a-f](?:\\x[89ab][0-9a-f])?|\\xc0\\x80|0xed 0x[ab][0-9a-f]|\bed [ab][0-9a-f] [89ab][0-9a-f]\b|\bc0 80\b)", re.I)
+_ASAN_PID = re.compile(r"^==\d+==")
+SECURITY_SEVERITY = {True: "high", False: "low"}
+
+
+def _text_markers():
+    return [m for m in MARKERS if m.pattern]
+
+
+def _first_match(outcome: Outcome) -> tuple[Marker, re.Match, str] | None:
+    """The first marker (in table order) found in stderr, then stdout."""
+    streams = (outcome.stderr, outcome.stdout)
+    for marker in _text_markers():
+        if marker.kind == "python-exception" and outcome.exit_code == 0:
+            continue
+        for text in streams:
+            m = marker.regex.search(text)
+            if m:
+                return marker, m, text
+    return None
+
+
+def _thread_blocked(thread: ThreadState) -> bool | None:
+    """True: waits on a lock; None: waits for a child; False: runs or sleeps."""
+    if thread.native_stack:
+        top = " ".join(thread.native_stack[:8])
+        if _BLOCKED_FRAME.search(top):
+            return True
+    if _BLOCKED_WCHAN.search(thread.wchan) and thread.state in ("S", "D"):
+        return True
+    if _NEUTRAL_WCHAN.search(thread.wchan):
+        return None
+    return False
+
+
+def is_deadlock(threads: tuple[ThreadState, ...]) -> bool:
+    judged = [_thread_blocked(t) for t in threads]
+    return any(j is True for j in judged) and all(j is not False for j in judged)
+
+
+def _thread_lines(outcome: Outcome) -> tuple[str, ...]:
+    lines = []
+    for t in outcome.threads:
+        native = meaningful(stacks.gdb_stack(t.native_stack))
+        top = stacks.gdb_stack(t.native_stack)[:1]
+        where = ", ".join(str(f) for f in (top + tuple(native[:3]))) or "no native stack"
+        lines.append(f"pid {t.pid} tid {t.tid} state {t.state} waiting in {t.wchan}: {where}")
+    for header, frames in stacks.faulthandler_threads(outcome.stderr):
+        lines.append(f"{header}: " + " <- ".join(str(f) for f in frames[:4]))
+    return tuple(lines)
+
+
+def _clean(line: str) -> str:
+    return _ASAN_PID.sub("", line).strip()
+
+
+def _evidence(marker_line: str, text: str, kind: str) -> tuple[str, ...]:
+    lines = [_clean(marker_line)]
+    for line in text.splitlines():
+        if len(lines) >= 6:
+            break
+        clean = _clean(line)
+        if clean in lines:
+            continue
+        if _EVIDENCE_CONTEXT.match(line) or (kind in ("encoding-corruption", "silent-corruption") and _CESU_BYTES.search(line)):
+            lines.append(clean)
+    return tuple(lines)
+
+
+def _summary(kind: str, headline: str, native: tuple[Frame, ...], python: tuple[Frame, ...]) -> str:
+    where = meaningful(native)[:1] or meaningful(python)[:1]
+    headline = re.sub(r"\s*\(pc 0x.*$|\s+at pc 0x.*$|\s+on address 0x[0-9a-f]+", "", headline)
+    text = headline if headline else KINDS[kind].description
+    if where:
+        text += f" in {where[0]}"
+    return text[:240]
+
+
+def classify(outcome: Outcome) -> Verdict:
+    native: tuple[Frame, ...] = ()
+    python = stacks.python_stack(outcome.stderr)
+    threads: tuple[str, ...] = ()
+    extra: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+    headline = ""
+    found = _first_match(outcome)
+    if found and (not outcome.timed_out or found[0].source in ("asan", "tsan", "ubsan", "lsan", "glibc", "faultlab")):
+        marker, match, text = found
+        kind = marker.kind
+        headline = _clean(match.group(0))
+        evidence = _evidence(match.group(0), text, kind)
+        native = stacks.sanitizer_stack(text[match.start():]) if marker.source in ("asan", "tsan", "ubsan", "lsan") else ()
+        if marker.kind == "swallowed-exception":
+            python = stacks.python_stack(text[match.start():])
+    elif outcome.timed_out:
+        kind = "deadlock" if is_deadlock(outcome.threads) else "hang"
+        threads = _thread_lines(outcome)
+        main = outcome.threads[0].native_stack if outcome.threads else ()
+        native = stacks.gdb_stack(main)
+        dumps = stacks.faulthandler_threads(outcome.stderr)
+        if dumps:
+            python = dumps[-1][1] if dumps[-1][0].startswith("Current") else dumps[0][1]
+        # Every thread's top meaningful frame, so two different hangs in one function differ.
+        tops = {frame_key(m[0]) for t in outcome.threads if (m := meaningful(stacks.gdb_stack(t.native_stack)))}
+        tops |= {frame_key(m[0]) for _, frames in dumps if (m := meaningful(frames))}
+        extra = tuple(sorted(tops))
+        headline = f"timed out; {sum(1 for t in outcome.threads)} threads, " + (
+            "all blocked on locks" if kind == "deadlock" else "not all blocked")
+        evidence = threads[:6]
+    elif outcome.signal is not None:
+        kind = SIGNAL_KINDS.get(outcome.signal_name, "killed")
+        headline = f"killed by {outcome.signal_name}"
+        evidence = (headline,)
+    elif outcome.exit_code:
+        kind = "exit-nonzero"
+        headline = f"exit status {outcome.exit_code}"
+        tail = [line for line in outcome.stderr.splitlines() if line.strip()][-3:]
+        evidence = (headline, *tail)
+    else:
+        kind = "ok"
+        headline = "exit status 0"
+    info = KINDS[kind]
+    if kind == "ok":
+        python = native = ()
+    return Verdict(
+        kind=kind,
+        mode=info.mode,
+        cwe=info.cwe,
+        security=info.security,
+        summary=_summary(kind, headline, native, python),
+        evidence=evidence,
+        python_stack=python,
+        native_stack=native,
+        threads=threads,
+        signal=outcome.signal_name,
+        exit_code=outcome.exit_code,
+        duration_s=outcome.duration_s,
+        signature=signature(kind, native, python, extra),
+        sanitizer=outcome.sanitizer,
+        isolation=outcome.isolation,
+    )

@@ -1,0 +1,26 @@
+"""Which toolchain pieces this machine has, and which cases need what is missing."""
+
+from __future__ import annotations
+
+import shutil
+
+from . import build, sanitizers, toolchain
+
+
+def checks() -> list[tuple[str, bool, str]]:
+    results = []
+    for compiler in ("gcc", build.CLANG):
+        path = shutil.which(compiler)
+        results.append((compiler, bool(path), build.compiler_version(compiler) if path else
+                        f"needed for {'every case' if compiler == 'gcc' else 'fuzzing with native coverage'}"))
+    for name in ("asan", "ubsan", "tsan"):
+        runtime = sanitizers.get(name).runtime
+        try:
+            results.append((f"{name} runtime", True, sanitizers.runtime_path(runtime)))
+        except sanitizers.SanitizerError as exc:
+            results.append((f"{name} runtime", False, str(exc)))
+    gdb = shutil.which("gdb")
+    results.append(("gdb", bool(gdb), gdb or "native stacks of hung processes are not collected"))
+    jdk = toolchain.find_jdk()
+    results.append(("jdk", jdk is not None, str(jdk) if jdk else "the JVM case of encoding/ is skipped"))
+    return results

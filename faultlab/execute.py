@@ -1,0 +1,39 @@
+"""Run one case variant under one sanitizer configuration and classify it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import runner
+from .catalog import Case
+from .classify import classify
+from .verdict import Verdict
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    case_id: str
+    variant: str
+    sanitizer: str
+    expected: str
+    verdict: Verdict
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict.kind == self.expected
+
+    def to_dict(self) -> dict:
+        return {
+            "case": self.case_id, "variant": self.variant, "sanitizer": self.sanitizer,
+            "expected": self.expected, "observed": self.verdict.kind, "passed": self.passed,
+            "signature": self.verdict.signature, "duration_s": self.verdict.duration_s,
+            "verdict": self.verdict.to_dict(),
+        }
+
+
+def run_case(case: Case, variant: str, sanitizer: str, *, timeout: float | None = None,
+             use_gdb: bool = True) -> CaseResult:
+    """Build what the case needs in this process (so a build error is reported as one), then run it in a child."""
+    case.build(sanitizer, variant)
+    outcome = runner.run(case.argv(variant), sanitizer=sanitizer, timeout=timeout or case.timeout, use_gdb=use_gdb)
+    return CaseResult(case.id, variant, sanitizer, case.expected(variant, sanitizer), classify(outcome))

@@ -1,0 +1,68 @@
+"""The fixed vocabulary of verdict kinds: each kind's default mode, CWE and severity.
+
+``docs/taxonomy.md`` is generated from this table and ``markers.MARKERS``; a test keeps
+the two from drifting apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MODES = ("lifetime", "abi-drift", "threading", "swallowed-error", "encoding", "unknown")
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    mode: str  # the FFI failure mode this mechanism points to, or "unknown"
+    cwe: str | None
+    security: bool
+    description: str
+
+
+_TABLE = [
+    Kind("ok", "unknown", None, False, "The program exited 0 and nothing suspicious was printed."),
+    Kind("python-exception", "unknown", None, False, "An uncaught Python exception ended the program."),
+    Kind("swallowed-exception", "swallowed-error", "CWE-391", False,
+         "A callback raised, and the FFI layer (ctypes, cffi) printed and dropped the exception; the C caller never knew."),
+    Kind("encoding-corruption", "encoding", "CWE-172", False,
+         "Text crossed the boundary in modified UTF-8 / CESU-8 (surrogates as ED A0..BF, NUL as C0 80) and strict decoding failed."),
+    Kind("gil-violation", "threading", "CWE-667", True,
+         "The Python C-API was called from a thread that does not hold the GIL or has no thread state."),
+    Kind("fatal-python-error", "unknown", None, False, "CPython stopped with 'Fatal Python error' for another reason."),
+    Kind("segv", "unknown", "CWE-119", True, "A segmentation fault at an address that is not near NULL."),
+    Kind("null-deref", "unknown", "CWE-476", True, "A read or write at an address below 0x1000: a NULL pointer dereferenced."),
+    Kind("bus-error", "unknown", "CWE-119", True, "SIGBUS: a misaligned access or a mapping that went away."),
+    Kind("fpe", "unknown", "CWE-369", False, "SIGFPE: integer division by zero or overflow."),
+    Kind("illegal-instruction", "unknown", None, True, "SIGILL: a trap instruction or a jump into data."),
+    Kind("abort", "unknown", "CWE-617", False, "SIGABRT without a more specific message: an assertion or a library's own abort."),
+    Kind("heap-corruption", "lifetime", "CWE-787", True, "The allocator found its metadata corrupted."),
+    Kind("double-free", "lifetime", "CWE-415", True, "The same heap block was freed twice."),
+    Kind("invalid-free", "lifetime", "CWE-590", True, "free() of a pointer that malloc never returned."),
+    Kind("alloc-dealloc-mismatch", "lifetime", "CWE-762", True, "Memory released by a different allocator family than the one that allocated it."),
+    Kind("heap-use-after-free", "lifetime", "CWE-416", True, "A heap block was read or written after it was freed."),
+    Kind("heap-buffer-overflow", "unknown", "CWE-122", True, "An access past the end of a heap block."),
+    Kind("stack-buffer-overflow", "unknown", "CWE-121", True, "An access past the end of a stack array."),
+    Kind("global-buffer-overflow", "unknown", "CWE-788", True, "An access past the end of a global array."),
+    Kind("stack-use-after-return", "lifetime", "CWE-562", True, "A pointer to a function's stack frame was used after the function returned."),
+    Kind("stack-use-after-scope", "lifetime", "CWE-562", True, "A pointer to a block-scoped variable was used after the block ended."),
+    Kind("use-after-poison", "lifetime", "CWE-416", True, "An access to memory that its owner explicitly poisoned."),
+    Kind("memory-leak", "lifetime", "CWE-401", False, "LeakSanitizer found memory that nothing points to at exit."),
+    Kind("undefined-behavior", "unknown", "CWE-758", False, "UndefinedBehaviorSanitizer: overflow, misaligned or invalid access, bad shift, ..."),
+    Kind("data-race", "threading", "CWE-362", True, "ThreadSanitizer: two threads accessed the same memory, one writing, without ordering."),
+    Kind("lock-order-inversion", "threading", "CWE-833", False, "ThreadSanitizer: two locks taken in opposite orders by different threads (a potential deadlock)."),
+    Kind("deadlock", "threading", "CWE-833", False, "The watchdog fired and every thread was blocked on a lock, condition, futex or the GIL."),
+    Kind("hang", "unknown", "CWE-835", False, "The watchdog fired while some thread was still running or sleeping."),
+    Kind("oom", "unknown", "CWE-400", False, "The program ran out of memory (MemoryError, ENOMEM, an allocator limit)."),
+    Kind("sanitizer-setup-error", "unknown", None, False, "The sanitizer runtime could not start; pass the matching --sanitizer."),
+    Kind("exit-nonzero", "unknown", None, False, "The program exited with a non-zero status and no other evidence."),
+    Kind("killed", "unknown", None, False, "The program was killed by a signal from outside (SIGKILL, SIGTERM, ...)."),
+    # Oracle kinds: raised on purpose by a case's check, as faultlab.Detected(kind, message).
+    Kind("swallowed-error", "swallowed-error", "CWE-252", False, "An oracle found data lost because an error return was ignored."),
+    Kind("silent-corruption", "encoding", "CWE-838", False, "An oracle found data changed on a round trip without any error."),
+    Kind("abi-mismatch", "abi-drift", "CWE-687", False, "An oracle found the library doing something other than what the binding asked: its ABI drifted."),
+]
+
+KINDS: dict[str, Kind] = {k.name: k for k in _TABLE}
+NAMES = tuple(KINDS)
+ORACLE = ("swallowed-error", "silent-corruption", "abi-mismatch")

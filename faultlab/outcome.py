@@ -1,0 +1,63 @@
+"""The raw facts of one child run, before anyone interprets them."""
+
+from __future__ import annotations
+
+import dataclasses
+import signal as _signal
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ThreadState:
+    """One thread of a process the watchdog stopped: what /proc and gdb said about it."""
+
+    pid: int
+    tid: int
+    state: str  # /proc/<pid>/task/<tid>/stat state letter: R, S, D, ...
+    wchan: str  # kernel wait channel ("futex_wait_queue", "hrtimer_nanosleep", "0")
+    native_stack: tuple[str, ...] = ()  # gdb frame lines, innermost first
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to a child: its exit, its output, and what the watchdog saw.
+
+    stdout and stderr are decoded with ``backslashreplace`` and capped (head and tail
+    kept), so bad bytes and floods never break a reader.
+    """
+
+    argv: tuple[str, ...]
+    exit_code: int | None  # None when a signal ended the child
+    signal: int | None  # the signal that ended the child, if any
+    timed_out: bool
+    duration_s: float
+    stdout: str
+    stderr: str
+    sanitizer: str = "none"
+    isolation: str = "spawn"
+    threads: tuple[ThreadState, ...] = ()  # filled only when the watchdog fired
+    truncated: bool = False
+    memory_limit: int | None = None
+
+    @property
+    def signal_name(self) -> str | None:
+        if self.signal is None:
+            return None
+        try:
+            return _signal.Signals(self.signal).name
+        except ValueError:
+            return f"SIG{self.signal}"
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Outcome":
+        data = dict(data)
+        data["argv"] = tuple(data.get("argv", ()))
+        data["threads"] = tuple(
+            ThreadState(**{**t, "native_stack": tuple(t.get("native_stack", ()))})
+            for t in data.get("threads", ())
+        )
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})

@@ -1,0 +1,118 @@
+"""pytest plugin: every (case, variant, sanitizer) of ``cases/`` is an item run in its own child.
+
+An item passes when the observed kind equals the declared one (``ok`` for the fixed
+variant); a mismatch shows the whole verdict. Results travel as user properties, so
+JUnit XML carries them and the ``--faultlab-report`` file is written by the controller
+also under pytest-xdist.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from . import catalog, toolchain
+from .build import BuildError
+from .execute import CaseResult, run_case
+from .report import format_verdict
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("faultlab")
+    group.addoption("--faultlab-report", metavar="PATH", help="write every verdict of the run to PATH as JSON")
+    group.addoption("--faultlab-repeat", type=int, default=1, metavar="N",
+                    help="run each case item N times and fail it when its verdicts differ")
+    group.addoption("--faultlab-sanitizer", action="append", metavar="NAME",
+                    help="only run the configurations of this sanitizer (repeatable)")
+    group.addoption("--faultlab-sarif", metavar="PATH", help="write the run's verdicts as SARIF 2.1.0 to PATH")
+
+
+def pytest_configure(config):
+    if config.getoption("faultlab_report") or config.getoption("faultlab_sarif"):
+        config.pluginmanager.register(ResultCollector(config), "faultlab-results")
+
+
+def pytest_collect_file(file_path: Path, parent):
+    if file_path.suffix == ".py" and file_path.name.startswith("case_"):
+        return CaseFile.from_parent(parent, path=file_path)
+    return None
+
+
+class CaseFile(pytest.File):
+    def collect(self):
+        try:
+            cases = catalog.cases_in(self.path)
+        except catalog.CatalogError as exc:
+            raise self.CollectError(str(exc)) from None
+        only = self.config.getoption("faultlab_sanitizer")
+        for case in cases:
+            for sanitizer in case.expect:
+                if only and sanitizer not in only:
+                    continue
+                for variant in catalog.VARIANTS:
+                    yield CaseItem.from_parent(self, name=f"{case.id}[{variant}-{sanitizer}]", case=case,
+                                               variant=variant, sanitizer=sanitizer)
+
+
+class CaseFailed(Exception):
+    def __init__(self, results: list[CaseResult], why: str):
+        super().__init__(why)
+        self.results = results
+        self.why = why
+
+
+class CaseItem(pytest.Item):
+    def __init__(self, *, case: catalog.Case, variant: str, sanitizer: str, **kwargs):
+        super().__init__(**kwargs)
+        self.case = case
+        self.variant = variant
+        self.sanitizer = sanitizer
+
+    def runtest(self):
+        missing = [r for r in self.case.requires if not toolchain.available(r)]
+        if missing:
+            pytest.skip(f"{self.case.id} needs {', '.join(missing)}, not found on this machine")
+        repeat = max(1, self.config.getoption("faultlab_repeat"))
+        results = [run_case(self.case, self.variant, self.sanitizer) for _ in range(repeat)]
+        first = results[0]
+        for name, value in (("kind", first.verdict.kind), ("expected", first.expected),
+                            ("signature", first.verdict.signature), ("sanitizer", self.sanitizer),
+                            ("mode", self.case.mode), ("cwe", self.case.cwe), ("variant", self.variant)):
+            self.user_properties.append((f"faultlab.{name}", value))
+        self.user_properties.append(("faultlab.result", json.dumps(first.to_dict())))
+        kinds = [r.verdict.kind for r in results]
+        if len(set(kinds)) > 1:
+            raise CaseFailed(results, f"verdicts differ across {repeat} runs: {', '.join(kinds)}")
+        if not first.passed:
+            raise CaseFailed(results, f"expected {first.expected}, observed {first.verdict.kind}")
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, CaseFailed):
+            failure = excinfo.value
+            shown = {r.verdict.kind: r for r in failure.results}.values()
+            body = "\n\n".join(format_verdict(r.verdict, title=f"{self.variant} under {self.sanitizer}") for r in shown)
+            return f"{self.case.id}: {failure.why}\n\n{body}"
+        if isinstance(excinfo.value, (BuildError, catalog.CatalogError)):
+            return f"{self.case.id}: {excinfo.value}"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, None, f"{self.case.id} [{self.variant}, {self.sanitizer}]"
+
+
+class ResultCollector:
+    """Gathers every case verdict of the session (on the xdist controller too) and writes the files asked for."""
+
+    def __init__(self, config):
+        self.config = config
+        self.results: list[dict] = []
+
+    def pytest_runtest_logreport(self, report):
+        if report.when == "call":
+            props = dict(report.user_properties)
+            if "faultlab.result" in props:
+                self.results.append(json.loads(props["faultlab.result"]))

@@ -1,0 +1,139 @@
+"""Run anything in a child process and survive whatever it does.
+
+Guarantees: the child and everything it starts live in their own process group, which
+is killed (SIGTERM, then SIGKILL) when the child ends or runs out of time, so nothing is
+left running; output goes to files, never to a pipe that can fill up, and is read back
+capped (head and tail kept) and decoded with ``backslashreplace``; faulthandler is on in
+every Python process of the tree; memory can be bounded with RLIMIT_AS.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import hang, sanitizers
+from .outcome import Outcome
+
+OUTPUT_CAP = 1 << 20  # bytes kept per stream: half from the head, half from the tail
+TERM_GRACE_S = 1.0
+INJECT_DIR = str(Path(__file__).with_name("_inject"))
+
+
+def _read_capped(path: str, cap: int) -> tuple[str, bool]:
+    size = os.path.getsize(path)
+    with open(path, "rb") as f:
+        if size <= cap:
+            data = f.read()
+            truncated = False
+        else:
+            head = f.read(cap // 2)
+            f.seek(size - cap // 2)
+            tail = f.read()
+            skipped = size - len(head) - len(tail)
+            data = head + f"\n[... faultlab: {skipped} bytes omitted ...]\n".encode() + tail
+            truncated = True
+    return data.decode("utf-8", "backslashreplace"), truncated
+
+
+def child_environment(sanitizer: sanitizers.Sanitizer, *, env: dict[str, str] | None, dump_dir: str,
+                      leaks: bool, memory_limit: int | None) -> dict[str, str]:
+    base = dict(os.environ if env is None else env)
+    base["PYTHONFAULTHANDLER"] = "1"
+    base["PYTHONUNBUFFERED"] = "1"
+    base["FAULTLAB_DUMP_DIR"] = dump_dir
+    base["FAULTLAB_SANITIZER"] = sanitizer.name
+    base["PYTHONPATH"] = os.pathsep.join(p for p in (INJECT_DIR, base.get("PYTHONPATH", "")) if p)
+    return sanitizer.child_env(base, leaks=leaks, memory_limit=memory_limit)
+
+
+def _limits(memory_limit: int | None, use_rlimit_as: bool):
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if memory_limit and use_rlimit_as:
+            resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    return apply
+
+
+def kill_group(pgid: int) -> None:
+    """SIGTERM the whole group, then SIGKILL whatever is still there after a grace period."""
+    for sig, wait in ((signal.SIGTERM, TERM_GRACE_S), (signal.SIGKILL, 0.0)):
+        try:
+            os.killpg(pgid, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and hang.group_members(pgid):
+            time.sleep(0.02)
+
+
+def run(
+    argv: list[str] | tuple[str, ...],
+    *,
+    sanitizer: str = "none",
+    timeout: float = 30.0,
+    memory_limit: int | None = None,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+    leaks: bool = False,
+    use_gdb: bool = True,
+    output_cap: int = OUTPUT_CAP,
+) -> Outcome:
+    """Run ``argv`` to completion or timeout and return what happened; never raises for the child's sake."""
+    config = sanitizers.get(sanitizer)
+    argv = tuple(str(a) for a in argv)
+    with tempfile.TemporaryDirectory(prefix="faultlab-run-") as work:
+        out_path, err_path = os.path.join(work, "stdout"), os.path.join(work, "stderr")
+        child_env = child_environment(config, env=env, dump_dir=work, leaks=leaks, memory_limit=memory_limit)
+        with open(out_path, "wb") as out, open(err_path, "wb") as err:
+            start = time.monotonic()
+            try:
+                proc = subprocess.Popen(
+                    argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=child_env, cwd=cwd,
+                    start_new_session=True, preexec_fn=_limits(memory_limit, config.name != "asan"),
+                )
+            except OSError as exc:
+                return Outcome(argv=argv, exit_code=127, signal=None, timed_out=False, duration_s=0.0,
+                               stdout="", stderr=f"faultlab: cannot start {argv[0]}: {exc.strerror}",
+                               sanitizer=sanitizer, memory_limit=memory_limit)
+            threads: tuple = ()
+            timed_out = False
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                threads = hang.collect(proc.pid, work, use_gdb=use_gdb)
+            finally:
+                kill_group(proc.pid)
+                returncode = proc.wait()
+            duration = time.monotonic() - start
+        stdout, t1 = _read_capped(out_path, output_cap)
+        stderr, t2 = _read_capped(err_path, output_cap)
+    return Outcome(
+        argv=argv,
+        exit_code=returncode if returncode >= 0 else None,
+        signal=-returncode if returncode < 0 else None,
+        timed_out=timed_out,
+        duration_s=round(duration, 4),
+        stdout=stdout,
+        stderr=stderr,
+        sanitizer=sanitizer,
+        threads=threads,
+        truncated=t1 or t2,
+        memory_limit=memory_limit,
+    )
+
+
+def callable_argv(target: str) -> list[str]:
+    """The command that calls ``package.module:function`` in a fresh interpreter."""
+    return [sys.executable, "-m", "faultlab.drive", "--call", target]
+
+
+def run_callable(target: str, **kwargs) -> Outcome:
+    return run(callable_argv(target), **kwargs)

@@ -1,0 +1,105 @@
+"""Reading stacks out of what a crashed program printed: Python tracebacks, faulthandler
+dumps, sanitizer reports and gdb backtraces, all reduced to ``Frame`` objects, innermost first."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from .verdict import Frame
+
+# Sanitizer frame: "#0 0x7f.. in read_kept /tmp/uaf.c:4" or "#1 0x7f.. in f (/lib/x.so+0x29)";
+# TSan omits the address: "#0 bump /tmp/uaf.c:6 (libuaf.so+0x1228)".
+_SAN_FRAME = re.compile(
+    r"^\s*#(?P<n>\d+)\s+(?:0x[0-9a-f]+\s+in\s+)?(?P<func>\S.*?)\s+"
+    r"(?:\((?P<obj>[^()]+?)\+0x[0-9a-f]+\)|(?P<file>\S+?)(?::(?P<line>\d+))?(?::\d+)?(?:\s+\((?P<obj2>[^()]+?)\+0x[0-9a-f]+\))?)\s*$"
+)
+# gdb: "#0  0x00007f.. in pthread_mutex_lock () from /lib/libc.so.6" or "#2  lock_both (a=1) at x.c:12"
+_GDB_FRAME = re.compile(
+    r"^#(?P<n>\d+)\s+(?:0x[0-9a-f]+\s+in\s+)?(?P<func>[^\s(]+)\s*(?:\(.*?\))?\s*(?:at\s+(?P<file>\S+?):(?P<line>\d+)|from\s+(?P<obj>\S+))?\s*$"
+)
+_TRACEBACK_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>.+?)\s*$')
+_FAULTHANDLER_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<func>.+?)\s*$')
+_FAULTHANDLER_THREAD = re.compile(r"^(?:Current thread|Thread) 0x[0-9a-f]+ \(most recent call first\):")
+
+
+def _module(path: str | None) -> str:
+    return os.path.basename(path) if path else ""
+
+
+def sanitizer_stack(text: str) -> tuple[Frame, ...]:
+    """The first stack of the first sanitizer report in ``text``: the faulting access."""
+    frames: list[Frame] = []
+    started = False
+    for line in text.splitlines():
+        m = _SAN_FRAME.match(line)
+        if m and ("#" in line.lstrip()[:1]):
+            n = int(m.group("n"))
+            if started and n == 0:
+                break
+            started = True
+            obj = m.group("obj") or m.group("obj2")
+            file = m.group("file")
+            module = _module(file if file and not obj else obj or file)
+            line_no = int(m.group("line")) if m.group("line") else None
+            frames.append(Frame(m.group("func"), module, line_no))
+        elif started and not line.strip():
+            break
+    return tuple(frames)
+
+
+def gdb_stack(lines: tuple[str, ...] | list[str]) -> tuple[Frame, ...]:
+    frames = []
+    for line in lines:
+        m = _GDB_FRAME.match(line.strip())
+        if m:
+            file = m.group("file") or m.group("obj")
+            frames.append(Frame(m.group("func"), _module(file), int(m.group("line")) if m.group("line") else None))
+    return tuple(frames)
+
+
+def python_stack(text: str) -> tuple[Frame, ...]:
+    """The crashing thread's Python stack, innermost first.
+
+    A faulthandler dump ("Current thread ...") wins over a traceback, because it is
+    what was running when the process died; otherwise the last traceback printed.
+    """
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("Current thread 0x") or line.startswith("Stack (most recent call first)"):
+            frames = []
+            for follow in lines[i + 1 :]:
+                m = _FAULTHANDLER_FRAME.match(follow)
+                if not m:
+                    break
+                frames.append(Frame(m.group("func"), _module(m.group("file")), int(m.group("line"))))
+            if frames:
+                return tuple(frames)
+    last: list[Frame] = []
+    current: list[Frame] | None = None
+    for line in lines:
+        if line.startswith("Traceback (most recent call last):"):
+            current = []
+            continue
+        if current is not None:
+            m = _TRACEBACK_FRAME.match(line)
+            if m:
+                current.append(Frame(m.group("func"), _module(m.group("file")), int(m.group("line"))))
+            elif line and not line.startswith(" "):
+                last, current = current, None
+    if current:
+        last = current
+    return tuple(reversed(last))
+
+
+def faulthandler_threads(text: str) -> list[tuple[str, tuple[Frame, ...]]]:
+    """Every thread of the last faulthandler all-threads dump: (header, frames innermost first)."""
+    threads: list[tuple[str, list[Frame]]] = []
+    for line in text.splitlines():
+        if _FAULTHANDLER_THREAD.match(line):
+            threads.append((line.rstrip(":"), []))
+        elif threads:
+            m = _FAULTHANDLER_FRAME.match(line)
+            if m:
+                threads[-1][1].append(Frame(m.group("func"), _module(m.group("file")), int(m.group("line"))))
+    return [(header, tuple(frames)) for header, frames in threads]
