@@ -104,11 +104,14 @@ def cmd_build(args) -> int:
 
 
 def cmd_doctor(args) -> int:
-    from .doctor import checks
+    from .doctor import cases_needing, checks
 
     results = checks()
     for name, ok, detail in results:
         print(f"{'ok     ' if ok else 'MISSING'} {name:<28} {detail}")
+    for piece, ids in cases_needing([name for name, ok, _ in results if not ok]).items():
+        if ids:
+            print(f"without {piece}, these cases are skipped: {', '.join(ids)}")
     return EXIT_OK if all(ok for _, ok, _ in results) else EXIT_FAULT
 
 

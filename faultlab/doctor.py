@@ -24,3 +24,15 @@ def checks() -> list[tuple[str, bool, str]]:
     jdk = toolchain.find_jdk()
     results.append(("jdk", jdk is not None, str(jdk) if jdk else "the JVM case of encoding/ is skipped"))
     return results
+
+
+def cases_needing(missing: list[str]) -> dict[str, list[str]]:
+    """For each missing toolchain piece, the ids of the cases that cannot run without it."""
+    from . import catalog
+
+    needs: dict[str, list[str]] = {piece: [] for piece in missing}
+    for case in catalog.discover():
+        for piece in case.requires:
+            if piece in needs:
+                needs[piece].append(case.id)
+    return needs
