@@ -130,7 +130,8 @@ def build_library(name: str, *, sources: tuple[str, ...] = (), includes: tuple[s
         proc = subprocess.run(cmd, capture_output=True, text=True, errors="backslashreplace")
         if proc.returncode != 0:
             os.unlink(tmp)
-            first = next((line for line in proc.stderr.splitlines() if "error" in line), proc.stderr.strip()[:200])
+            first = next((line for line in proc.stderr.splitlines() if ": error:" in line or ": fatal error:" in line),
+                         proc.stderr.strip()[:200])
             raise BuildError(f"{name}: {compiler} failed: {first.strip()}")
         os.replace(tmp, target)
     return target

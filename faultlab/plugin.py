@@ -116,3 +116,25 @@ class ResultCollector:
             props = dict(report.user_properties)
             if "faultlab.result" in props:
                 self.results.append(json.loads(props["faultlab.result"]))
+
+    def pytest_sessionfinish(self, session):
+        if hasattr(self.config, "workerinput"):
+            return  # an xdist worker: the controller writes the files
+        report = self.config.getoption("faultlab_report")
+        if report:
+            write_atomically(report, json.dumps({"faultlab_results": 1, "results": self.results}, indent=1))
+        sarif_path = self.config.getoption("faultlab_sarif")
+        if sarif_path:
+            from .sarif import to_sarif
+
+            write_atomically(sarif_path, json.dumps(to_sarif(self.results), indent=1))
+
+
+def write_atomically(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` so a reader sees the old file or the whole new one, never a torn one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)

@@ -1,0 +1,88 @@
+"""The build cache: content-addressed, one build under concurrency, clear errors."""
+
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from faultlab import build
+
+GOOD_C = "int answer(void) { return 42; }\n"
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A throwaway project root with one native library and its own build cache."""
+    (tmp_path / "native" / "demo").mkdir(parents=True)
+    (tmp_path / "native" / "demo" / "answer.c").write_text(GOOD_C)
+    monkeypatch.setenv("FAULTLAB_ROOT", str(tmp_path))
+    monkeypatch.setenv("FAULTLAB_CACHE", str(tmp_path / "cache"))
+    return tmp_path
+
+
+def _build_in_child(_):
+    return str(build.build_library("demo/answer", tag="plain"))
+
+
+def test_concurrent_builds_produce_one_library(project):
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(4) as pool:
+        paths = pool.map(_build_in_child, range(8))
+    assert len(set(paths)) == 1
+    out_dir = Path(paths[0]).parent
+    assert sorted(p.name for p in out_dir.iterdir() if p.suffix == ".so") == ["libanswer.so"]
+    loaded = subprocess.run([sys.executable, "-c", f"import ctypes; print(ctypes.CDLL({paths[0]!r}).answer())"],
+                            capture_output=True, text=True)
+    assert loaded.stdout.strip() == "42", loaded.stderr
+
+
+def test_key_covers_source_flags_and_variant(project):
+    first = build.build_library("demo/answer", tag="plain")
+    assert build.build_library("demo/answer", tag="plain") == first
+    assert build.build_library("demo/answer", tag="plain", variant="fixed") != first
+    assert build.build_library("demo/answer", tag="asan") != first
+    (project / "native" / "demo" / "answer.c").write_text(GOOD_C.replace("42", "43"))
+    assert build.build_library("demo/answer", tag="plain") != first
+
+
+def test_header_change_rebuilds(project):
+    (project / "native" / "demo" / "answer.h").write_text("#define X 1\n")
+    first = build.build_library("demo/answer", tag="plain")
+    (project / "native" / "demo" / "answer.h").write_text("#define X 2\n")
+    assert build.build_library("demo/answer", tag="plain") != first
+
+
+def test_compile_error_is_one_line_naming_library_and_error(project):
+    (project / "native" / "demo" / "answer.c").write_text("int answer(void) { return nope; }\n")
+    with pytest.raises(build.BuildError) as info:
+        build.build_library("demo/answer", tag="plain")
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith("demo/answer: gcc failed:")
+    assert "nope" in message
+    assert not list((project / "cache").rglob("*.so")), "a failed build must leave no library behind"
+
+
+def test_missing_compiler_is_one_clear_line(project, monkeypatch):
+    monkeypatch.setenv("CC", "gcc-does-not-exist")
+    build.compiler_version.cache_clear()
+    try:
+        with pytest.raises(build.BuildError, match=r"gcc-does-not-exist not found; run 'make cases'"):
+            build.build_library("demo/answer", tag="plain")
+    finally:
+        build.compiler_version.cache_clear()
+
+
+def test_missing_source_names_it(project):
+    with pytest.raises(build.BuildError, match=r"demo/absent: source .*absent\.c not found"):
+        build.build_library("demo/absent")
+
+
+def test_cache_is_outside_the_source_tree(project):
+    path = build.build_library("demo/answer")
+    assert not path.is_relative_to(project / "native")
