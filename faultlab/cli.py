@@ -72,20 +72,31 @@ def cmd_list(args) -> int:
 def cmd_run(args) -> int:
     from .execute import run_case
 
-    case = catalog.find(args.case_id)
+    if bool(args.case_id) == bool(args.all):
+        raise UsageError("run needs one CASE_ID or --all")
+    cases = catalog.discover() if args.all else [catalog.find(args.case_id)]
     variants = catalog.VARIANTS if args.variant == "both" else (args.variant,)
-    configs = [args.sanitizer] if args.sanitizer else list(case.expect)
-    for s in configs:
-        if s not in case.expect:
-            raise UsageError(f"{case.id} declares no expectation under {s}; it has {', '.join(case.expect)}")
-    results = [run_case(case, v, s) for s in configs for v in variants]
+    if args.sanitizer and not args.all and args.sanitizer not in cases[0].expect:
+        raise UsageError(f"{cases[0].id} declares no expectation under {args.sanitizer}; "
+                         f"it has {', '.join(cases[0].expect)}")
+    plan = [(c, v, s) for c in cases for s in ([args.sanitizer] if args.sanitizer else c.expect)
+            if s in c.expect for v in variants]
+    results = []
+    for index, (case, variant, sanitizer) in enumerate(plan, 1):
+        result = run_case(case, variant, sanitizer)
+        results.append(result)
+        if args.all and not args.json:
+            mark = "ok  " if result.passed else "FAIL"
+            print(f"[{index}/{len(plan)}] {mark} {case.id} {variant} under {sanitizer}: {result.verdict.kind}", flush=True)
     if args.json:
         print(json.dumps([r.to_dict() for r in results], indent=1))
-    else:
+    elif not args.all:
         for r in results:
             mark = "as declared" if r.passed else f"EXPECTED {r.expected}"
-            print(format_verdict(r.verdict, title=f"{case.id} {r.variant} under {r.sanitizer} ({mark})"))
+            print(format_verdict(r.verdict, title=f"{r.case_id} {r.variant} under {r.sanitizer} ({mark})"))
             print()
+    else:
+        print(f"{sum(r.passed for r in results)}/{len(results)} as declared")
     return EXIT_OK if all(r.passed for r in results) else EXIT_FAULT
 
 
@@ -133,7 +144,8 @@ def main_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("run", help="run one case and print its verdicts")
-    p.add_argument("case_id")
+    p.add_argument("case_id", nargs="?")
+    p.add_argument("--all", action="store_true", help="run every case of the catalog")
     p.add_argument("--variant", default="both", choices=("broken", "fixed", "both"))
     p.add_argument("--sanitizer", choices=sanitizers.NAMES, help="one configuration (default: every one the case declares)")
     p.add_argument("--json", action="store_true")
