@@ -165,7 +165,7 @@ SIGNAL_KINDS = {
 
 # Frames in these modules or functions say nothing about the bug: runtimes and plumbing.
 UNINTERESTING_MODULES = re.compile(
-    r"^(?:libc[.-]|libc\.so|libpthread|ld-linux|libpython|python3?(?:\.\d+)?$|libffi|_cffi_backend|_ctypes"
+    r"^(?:libc[./-]|libc\.so|libsanitizer/|libpthread|ld-linux|libpython|python3?(?:\.\d+)?$|libffi|_cffi_backend|_ctypes"
     r"|libasan|libtsan|libubsan|liblsan|libstdc\+\+|libgcc|libjvm|libfuzzer|<frozen|runpy\.py|threading\.py"
     r"|faultlab|drive\.py|catalog\.py|sitecustomize\.py|\?\?|$)"
 )

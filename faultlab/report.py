@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from .verdict import Verdict
+from .signature import meaningful
+from .verdict import Frame, Verdict
+
+SHOWN_FRAMES = 8
+
+
+def _stack_lines(title: str, frames: tuple[Frame, ...]) -> list[str]:
+    """The frames a person cares about; runtime and plumbing frames are counted, not shown."""
+    if not frames:
+        return []
+    shown = meaningful(frames)[:SHOWN_FRAMES] or list(frames[:SHOWN_FRAMES])
+    hidden = len(frames) - len(shown)
+    note = f" ({hidden} runtime frames hidden)" if hidden else ""
+    return [f"  {title} (innermost first){note}:", *(f"    {f}" for f in shown)]
 
 
 def format_verdict(verdict: Verdict, *, title: str = "") -> str:
@@ -15,12 +28,8 @@ def format_verdict(verdict: Verdict, *, title: str = "") -> str:
     if verdict.evidence:
         lines.append("  evidence:")
         lines += [f"    | {e}" for e in verdict.evidence]
-    if verdict.python_stack:
-        lines.append("  Python stack (innermost first):")
-        lines += [f"    {f}" for f in verdict.python_stack[:8]]
-    if verdict.native_stack:
-        lines.append("  native stack (innermost first):")
-        lines += [f"    {f}" for f in verdict.native_stack[:8]]
+    lines += _stack_lines("Python stack", verdict.python_stack)
+    lines += _stack_lines("native stack", verdict.native_stack)
     if verdict.threads:
         lines.append("  threads:")
         lines += [f"    {t}" for t in verdict.threads]

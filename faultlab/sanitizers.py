@@ -52,7 +52,9 @@ class Sanitizer:
         return env
 
 
-_COMMON = "symbolize=1:color=never:halt_on_error=1:abort_on_error=0"
+# abort_on_error=1: after its report the runtime aborts instead of calling _exit, so
+# faulthandler catches SIGABRT and prints the Python stack that led into the bad C call.
+_COMMON = "symbolize=1:color=never:halt_on_error=1:abort_on_error=1"
 
 SANITIZERS: dict[str, Sanitizer] = {
     "none": Sanitizer("none", None, (), ()),
@@ -65,7 +67,7 @@ SANITIZERS: dict[str, Sanitizer] = {
         ("-fsanitize=address", "-fno-omit-frame-pointer"),
         (
             ("ASAN_OPTIONS", f"{_COMMON}:detect_leaks=0:detect_stack_use_after_return=1"
-             ":handle_segv=1:handle_abort=1:verify_asan_link_order=0:detect_odr_violation=0:print_legend=0"),
+             ":handle_segv=1:verify_asan_link_order=0:detect_odr_violation=0:print_legend=0"),
             # Route every Python allocation through malloc, so ASan sees Python-owned buffers.
             ("PYTHONMALLOC", "malloc"),
         ),

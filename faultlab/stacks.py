@@ -23,8 +23,24 @@ _FAULTHANDLER_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+
 _FAULTHANDLER_THREAD = re.compile(r"^(?:Current thread|Thread) 0x[0-9a-f]+ \(most recent call first\):")
 
 
+# Source paths that give away a runtime even when a frame names a .c file, not a .so:
+# CPython's source tree, glibc's, libffi's.
+_RUNTIME_SOURCES = (
+    (re.compile(r"(?:^|/)(?:Python|Objects|Modules|Include|Parser|Programs)/"), "libpython"),
+    (re.compile(r"(?:^|/)(?:nptl|sysdeps|stdlib|malloc|libio|string|misc|elf|csu|signal|posix)/"), "libc"),
+    (re.compile(r"(?:^|/)libffi[^/]*/|(?:^|/)src/x86/"), "libffi"),
+    (re.compile(r"(?:^|/)(?:libsanitizer|compiler-rt)/"), "libsanitizer"),
+)
+
+
 def _module(path: str | None) -> str:
-    return os.path.basename(path) if path else ""
+    """A frame's module as a base name, prefixed with the runtime it belongs to when its path says so."""
+    if not path:
+        return ""
+    for pattern, runtime in _RUNTIME_SOURCES:
+        if pattern.search(path):
+            return f"{runtime}/{os.path.basename(path)}"
+    return os.path.basename(path)
 
 
 def sanitizer_stack(text: str) -> tuple[Frame, ...]:
