@@ -93,6 +93,15 @@ def _evidence(marker_line: str, text: str, kind: str) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def _exception_line(text: str) -> str:
+    """The line naming the exception of the last traceback ("ValueError: bad size"), or ""."""
+    lines = text.splitlines()
+    start = max((i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last):")), default=None)
+    if start is None:
+        return ""
+    return next((line.strip() for line in lines[start + 1 :] if line.strip() and not line.startswith(" ")), "")
+
+
 def _summary(kind: str, headline: str, native: tuple[Frame, ...], python: tuple[Frame, ...]) -> str:
     where = meaningful(native)[:1] or meaningful(python)[:1]
     headline = re.sub(r"\s*\(pc 0x.*$|\s+at pc 0x.*$|\s+on address 0x[0-9a-f]+", "", headline)
@@ -118,6 +127,12 @@ def classify(outcome: Outcome) -> Verdict:
         native = stacks.sanitizer_stack(text[match.start():]) if marker.source in ("asan", "tsan", "ubsan", "lsan") else ()
         if marker.kind == "swallowed-exception":
             python = stacks.python_stack(text[match.start():])
+        if not python and text is outcome.stdout:
+            # The traceback went where the marker was: atheris prints a harness's uncaught exception to stdout.
+            python = stacks.python_stack(text)
+        if marker.kind == "python-exception":
+            # "Traceback (most recent call last):" says nothing; the exception's own line does.
+            headline = _exception_line(text) or headline
     elif outcome.timed_out:
         kind = "deadlock" if is_deadlock(outcome.threads) else "hang"
         threads = _thread_lines(outcome)

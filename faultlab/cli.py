@@ -21,7 +21,7 @@ EXIT_OK, EXIT_FAULT, EXIT_USAGE = 0, 1, 2
 
 # Further subcommands, each module with ``register(subparsers)``; a subcommand's
 # ``func(args)`` returns the exit status and raises UsageError for a person's mistake.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("faultlab.cli_bench", "faultlab.cli_workshop", "faultlab.cli_fuzz")
 
 
 class UsageError(Exception):
@@ -43,8 +43,10 @@ def cmd_diagnose(args) -> int:
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         raise UsageError("diagnose needs a command: faultlab diagnose [options] -- COMMAND [ARGS...]")
-    if args.timeout <= 0:
-        raise UsageError("--timeout must be positive")
+    if not 0 < args.timeout < float("inf"):  # also refuses nan, which compares false
+        raise UsageError("--timeout must be a positive number of seconds")
+    if args.memory_mb is not None and not 0 < args.memory_mb < float("inf"):
+        raise UsageError("--memory-mb must be a positive number of megabytes")
     memory = int(args.memory_mb * (1 << 20)) if args.memory_mb else None
     outcome = run(command, sanitizer=args.sanitizer, timeout=args.timeout, memory_limit=memory,
                   leaks=args.leaks, use_gdb=not args.no_gdb)

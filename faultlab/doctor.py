@@ -23,6 +23,9 @@ def checks() -> list[tuple[str, bool, str]]:
     results.append(("gdb", bool(gdb), gdb or "native stacks of hung processes are not collected"))
     jdk = toolchain.find_jdk()
     results.append(("jdk", jdk is not None, str(jdk) if jdk else "the JVM case of encoding/ is skipped"))
+    from .fuzzing.coverage import check as native_coverage_check
+
+    results.append(("native coverage", *native_coverage_check()))
     return results
 
 

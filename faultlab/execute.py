@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import runner
+from . import forkserver, runner
 from .catalog import Case
 from .classify import classify
 from .verdict import Verdict
@@ -32,8 +32,16 @@ class CaseResult:
 
 
 def run_case(case: Case, variant: str, sanitizer: str, *, timeout: float | None = None,
-             use_gdb: bool = True) -> CaseResult:
-    """Build what the case needs in this process (so a build error is reported as one), then run it in a child."""
+             use_gdb: bool = True, isolation: str = "spawn") -> CaseResult:
+    """Build what the case needs in this process (so a build error is reported as one), then run it in a child.
+
+    ``isolation``: ``spawn`` starts a fresh interpreter; ``auto`` and ``fork`` fork the child
+    from a warm server where that is sound (``faultlab.forkserver``); the verdict says which.
+    """
     case.build(sanitizer, variant)
-    outcome = runner.run(case.argv(variant), sanitizer=sanitizer, timeout=timeout or case.timeout, use_gdb=use_gdb)
+    if isolation == "spawn":
+        outcome = runner.run(case.argv(variant), sanitizer=sanitizer, timeout=timeout or case.timeout, use_gdb=use_gdb)
+    else:
+        outcome = forkserver.run_case(case, variant, sanitizer, timeout=timeout or case.timeout, use_gdb=use_gdb,
+                                      isolation=isolation)
     return CaseResult(case.id, variant, sanitizer, case.expected(variant, sanitizer), classify(outcome))

@@ -18,7 +18,8 @@ from .outcome import ThreadState
 
 GDB_TIMEOUT_S = 20.0
 MAX_GDB_PROCESSES = 4
-PYTHON_DUMP_WAIT_S = 0.3
+PYTHON_DUMP_WAIT_S = 0.3  # per process
+DUMP_SETTLED_S = 0.02  # a dump is a burst of writes: this long without one ends it
 
 
 def group_members(pgid: int) -> list[int]:
@@ -70,20 +71,47 @@ def thread_states(pid: int) -> list[ThreadState]:
     return states
 
 
+def _dump_progress(pid: int) -> tuple[bool, int]:
+    """(SIGUSR1 still pending, size of the file on the process's fd 2)."""
+    mask = 0
+    for line in _read(f"/proc/{pid}/status").splitlines():
+        if line.startswith(("SigPnd:", "ShdPnd:")):
+            mask |= int(line.split()[1], 16)
+    try:
+        size = os.stat(f"/proc/{pid}/fd/2").st_size
+    except OSError:
+        size = -1
+    return bool(mask & (1 << (signal.SIGUSR1 - 1))), size
+
+
+def _wait_for_dump(pid: int, limit: float) -> None:
+    """Until ``pid`` took the signal and its stderr stopped growing for a moment, at most ``limit`` s."""
+    deadline = time.monotonic() + limit
+    last, settled_at = None, time.monotonic()
+    while time.monotonic() < deadline:
+        pending, size = _dump_progress(pid)
+        if pending or size != last:
+            last, settled_at = size, time.monotonic()
+        elif time.monotonic() - settled_at >= DUMP_SETTLED_S:
+            return
+        time.sleep(0.005)
+
+
 def dump_python_stacks(pids: list[int], dump_dir: str | None) -> None:
-    """Ask every Python child that registered faulthandler on SIGUSR1 to dump all threads."""
+    """Ask every Python child that registered faulthandler on SIGUSR1 to dump all threads.
+
+    One process at a time: processes of a group share one stderr, and dumps written at
+    once interleave mid-line ("Current thread 0xCurrent thread 0x...") and cannot be read.
+    """
     if not dump_dir:
         return
-    asked = False
     for pid in pids:
         if os.path.exists(os.path.join(dump_dir, f"{pid}.python")):
             try:
                 os.kill(pid, signal.SIGUSR1)
-                asked = True
             except ProcessLookupError:
-                pass
-    if asked:
-        time.sleep(PYTHON_DUMP_WAIT_S)
+                continue
+            _wait_for_dump(pid, PYTHON_DUMP_WAIT_S)
 
 
 _GDB_THREAD = re.compile(r"^Thread \d+ \(.*?LWP (\d+)\)")

@@ -92,6 +92,8 @@ MARKERS: tuple[Marker, ...] = (
            "WARNING: ThreadSanitizer: heap-use-after-free (pid=20)"),
     Marker("double-free", "tsan", r"WARNING: ThreadSanitizer: double lock of a mutex.*",
            "WARNING: ThreadSanitizer: double lock of a mutex (pid=20)"),
+    Marker("oom", "tsan", r"ERROR: ThreadSanitizer: (?:out of memory|requested allocation size .* exceeds).*",
+           "==14188==ERROR: ThreadSanitizer: requested allocation size 0x40000001 exceeds maximum supported size of 0x10000000"),
     # UndefinedBehaviorSanitizer.
     Marker("null-deref", "ubsan", r"runtime error: (?:member access within|load of|store to) null pointer.*",
            "widget.c:9:12: runtime error: load of null pointer of type 'int'"),
@@ -100,17 +102,22 @@ MARKERS: tuple[Marker, ...] = (
     # glibc's allocator checks.
     Marker("double-free", "glibc", r"free\(\): double free detected in tcache 2|double free or corruption.*",
            "free(): double free detected in tcache 2"),
-    Marker("invalid-free", "glibc", r"munmap_chunk\(\): invalid pointer", "munmap_chunk(): invalid pointer"),
+    # free() of a pointer malloc never returned (misaligned, inside a block): ASan says
+    # "attempting free on address which was not malloc()-ed" for the same bug.
+    Marker("invalid-free", "glibc", r"munmap_chunk\(\): invalid pointer|free\(\): invalid pointer", "free(): invalid pointer"),
     Marker("heap-corruption", "glibc",
-           r"free\(\): invalid (?:pointer|size|next size.*)|malloc\(\): (?:corrupted.*|memory corruption.*|unaligned tcache chunk.*)"
+           r"free\(\): invalid (?:size|next size.*)|malloc\(\): (?:corrupted.*|memory corruption.*|unaligned tcache chunk.*)"
            r"|corrupted size vs\. prev_size.*|corrupted double-linked list.*|realloc\(\): invalid .*",
            "malloc(): corrupted top size"),
+    # assert() names the condition and where it is; faulthandler then only says "Aborted".
+    Marker("abort", "glibc", r"^.+?: Assertion `.+' failed\.",
+           "python: widget.c:11: check_count: Assertion `count >= 0' failed."),
     Marker("oom", "glibc", r"^MemoryError\b.*|Cannot allocate memory|std::bad_alloc",
            "MemoryError"),
     # CPython's fatal errors about the GIL and thread states.
     Marker("gil-violation", "cpython",
            r"Fatal Python error: .*(?:GIL|thread state|PyGILState_Release|tstate).*"
-           r"|.*(?:must be called with the GIL held|without holding the GIL|the function must be called with the GIL).*",
+           r"|^.*?(?:must be called with the GIL held|without holding the GIL|the function must be called with the GIL).*",  # ^.*? not .*: linear on a megabyte line
            "Fatal Python error: PyThreadState_Get: the function must be called with the GIL held, but the GIL is released (the current Python thread state is NULL)"),
     # Swallowed callback exceptions: the process may well exit 0.
     Marker("swallowed-exception", "ctypes", r"Exception ignored on calling ctypes callback function.*",
@@ -167,10 +174,12 @@ SIGNAL_KINDS = {
 UNINTERESTING_MODULES = re.compile(
     r"^(?:libc[./-]|libc\.so|libsanitizer/|libpthread|ld-linux|libpython|python3?(?:\.\d+)?$|libffi|_cffi_backend|_ctypes"
     r"|libasan|libtsan|libubsan|liblsan|libstdc\+\+|libgcc|libjvm|libfuzzer|<frozen|runpy\.py|threading\.py"
-    r"|faultlab|drive\.py|catalog\.py|sitecustomize\.py|\?\?|$)"
+    r"|faultlab|drive\.py|catalog\.py|forkserver\.py|sitecustomize\.py|\?\?|$)"
 )
 UNINTERESTING_FUNCTIONS = re.compile(
     r"^(?:<null>|\?\?|_start|__libc_start.*|start_thread|clone3?|ffi_call.*|_PyEval.*|_PyObject.*|PyObject_.*"
     r"|__interceptor_.*|__sanitizer.*|__asan.*|__tsan.*|__ubsan.*|raise|abort|__GI_.*|__pthread_kill.*|pthread_kill"
-    r"|__libc_.*|_IO_.*|__fortify_fail|malloc_printerr|_run_code|_run_module_as_main)$"
+    r"|__libc_.*|_IO_.*|__fortify_fail|malloc_printerr|_run_code|_run_module_as_main"
+    # atheris's glue between libFuzzer and TestOneInput (mangled or not): the same in every fuzz crash.
+    r"|.*pybind11.*|atheris::.*)$"
 )

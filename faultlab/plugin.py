@@ -29,6 +29,8 @@ def pytest_addoption(parser):
     group.addoption("--faultlab-sanitizer", action="append", metavar="NAME",
                     help="only run the configurations of this sanitizer (repeatable)")
     group.addoption("--faultlab-sarif", metavar="PATH", help="write the run's verdicts as SARIF 2.1.0 to PATH")
+    group.addoption("--faultlab-isolation", default="spawn", choices=("auto", "fork", "spawn"),
+                    help="spawn a fresh interpreter per item (default), or fork it from a warm server where sound")
 
 
 def pytest_configure(config):
@@ -77,7 +79,8 @@ class CaseItem(pytest.Item):
         if missing:
             pytest.skip(f"{self.case.id} needs {', '.join(missing)}, not found on this machine")
         repeat = max(1, self.config.getoption("faultlab_repeat"))
-        results = [run_case(self.case, self.variant, self.sanitizer) for _ in range(repeat)]
+        isolation = self.config.getoption("faultlab_isolation")
+        results = [run_case(self.case, self.variant, self.sanitizer, isolation=isolation) for _ in range(repeat)]
         first = results[0]
         for name, value in (("kind", first.verdict.kind), ("expected", first.expected),
                             ("signature", first.verdict.signature), ("sanitizer", self.sanitizer),

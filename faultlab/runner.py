@@ -9,8 +9,10 @@ every Python process of the tree; memory can be bounded with RLIMIT_AS.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
+import select
 import signal
 import subprocess
 import sys
@@ -62,8 +64,12 @@ def _limits(memory_limit: int | None, use_rlimit_as: bool):
 
 
 def kill_group(pgid: int) -> None:
-    """SIGTERM the whole group, then SIGKILL whatever is still there after a grace period."""
-    for sig, wait in ((signal.SIGTERM, TERM_GRACE_S), (signal.SIGKILL, 0.0)):
+    """SIGTERM the whole group, then SIGKILL whatever is still there after a grace period.
+
+    Returns once no live member is left: a process is not gone when kill() returns, even
+    for SIGKILL, and a grandchild nobody waits for would outlive the run for a moment.
+    """
+    for sig, wait in ((signal.SIGTERM, TERM_GRACE_S), (signal.SIGKILL, TERM_GRACE_S)):
         try:
             os.killpg(pgid, sig)
         except (ProcessLookupError, PermissionError):
@@ -96,25 +102,66 @@ def run(
             try:
                 proc = subprocess.Popen(
                     argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=child_env, cwd=cwd,
-                    start_new_session=True, preexec_fn=_limits(memory_limit, config.name != "asan"),
+                    start_new_session=True, preexec_fn=_limits(memory_limit, not config.reserves_shadow),
                 )
             except OSError as exc:
                 return Outcome(argv=argv, exit_code=127, signal=None, timed_out=False, duration_s=0.0,
                                stdout="", stderr=f"faultlab: cannot start {argv[0]}: {exc.strerror}",
                                sanitizer=sanitizer, memory_limit=memory_limit)
-            threads: tuple = ()
-            timed_out = False
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                threads = hang.collect(proc.pid, work, use_gdb=use_gdb)
-            finally:
-                kill_group(proc.pid)
-                returncode = proc.wait()
+            with _exit_waiter(proc) as wait:
+                returncode, timed_out, threads = supervise(proc.pid, wait, timeout=timeout, dump_dir=work,
+                                                           use_gdb=use_gdb)
             duration = time.monotonic() - start
-        stdout, t1 = _read_capped(out_path, output_cap)
-        stderr, t2 = _read_capped(err_path, output_cap)
+        return outcome_from(work, argv, returncode, timed_out=timed_out, threads=threads, duration=duration,
+                            sanitizer=sanitizer, memory_limit=memory_limit, output_cap=output_cap)
+
+
+@contextlib.contextmanager
+def _exit_waiter(proc: subprocess.Popen):
+    """``proc.wait`` woken by the child's exit: with a timeout, ``Popen.wait`` polls and sleeps up to 50 ms."""
+    try:
+        pidfd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):  # no pidfd (Linux < 5.3): the polling wait still works
+        yield proc.wait
+        return
+
+    def wait(timeout: float | None) -> int:
+        if timeout is not None and proc.returncode is None and not select.select([pidfd], [], [], timeout)[0]:
+            raise subprocess.TimeoutExpired(proc.args, timeout)
+        return proc.wait()
+
+    try:
+        yield wait
+    finally:
+        os.close(pidfd)
+
+
+def supervise(pid: int, wait, *, timeout: float, dump_dir: str, use_gdb: bool = True) -> tuple[int, bool, tuple]:
+    """Wait for the group led by ``pid``; past ``timeout`` collect its stacks; always kill the group.
+
+    ``wait(timeout)`` returns the leader's return code (negative: the signal that killed it)
+    or raises ``subprocess.TimeoutExpired``; ``wait(None)`` blocks. The spawn path passes
+    ``Popen.wait``, the fork server its own, so both get the same watchdog and group kill.
+    """
+    threads: tuple = ()
+    timed_out = False
+    try:
+        wait(timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        threads = hang.collect(pid, dump_dir, use_gdb=use_gdb)
+    finally:
+        kill_group(pid)
+        returncode = wait(None)
+    return returncode, timed_out, threads
+
+
+def outcome_from(work: str, argv: tuple[str, ...], returncode: int, *, timed_out: bool, threads: tuple,
+                 duration: float, sanitizer: str, memory_limit: int | None, output_cap: int = OUTPUT_CAP,
+                 isolation: str = "spawn") -> Outcome:
+    """The ``Outcome`` of a finished child whose output went to ``work``/stdout and ``work``/stderr."""
+    stdout, t1 = _read_capped(os.path.join(work, "stdout"), output_cap)
+    stderr, t2 = _read_capped(os.path.join(work, "stderr"), output_cap)
     return Outcome(
         argv=argv,
         exit_code=returncode if returncode >= 0 else None,
@@ -124,6 +171,7 @@ def run(
         stdout=stdout,
         stderr=stderr,
         sanitizer=sanitizer,
+        isolation=isolation,
         threads=threads,
         truncated=t1 or t2,
         memory_limit=memory_limit,

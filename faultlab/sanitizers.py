@@ -36,15 +36,22 @@ class Sanitizer:
         """The build a library needs for this configuration: plain, asan, ubsan or tsan."""
         return self.name if self.runtime else "plain"
 
+    @property
+    def reserves_shadow(self) -> bool:
+        """ASan and TSan reserve terabytes of shadow memory: under RLIMIT_AS they cannot even start."""
+        return self.name in ("asan", "tsan")
+
     def child_env(self, base: dict[str, str], *, leaks: bool = False, memory_limit: int | None = None) -> dict[str, str]:
         env = dict(base)
         env.update(self.env)
         if self.name == "asan":
             env["ASAN_OPTIONS"] = env["ASAN_OPTIONS"].replace("detect_leaks=0", f"detect_leaks={int(leaks)}")
-            if memory_limit:
-                # ASan reserves terabytes of shadow memory, so RLIMIT_AS cannot bound it;
-                # its own allocator limit does.
-                env["ASAN_OPTIONS"] += f":malloc_limit_mb={memory_limit // (1 << 20)}:allocator_may_return_null=0"
+        if memory_limit and self.reserves_shadow:
+            # Instead of RLIMIT_AS, the runtime's allocator refuses (and reports) any one
+            # allocation above the limit. gcc's runtimes have no malloc_limit_mb, and their
+            # RSS-limit thread does not run in a preloaded Python: the total is not bounded.
+            options = f"{self.name.upper()}_OPTIONS"
+            env[options] += f":max_allocation_size_mb={memory_limit // (1 << 20)}:allocator_may_return_null=0"
         if self.runtime:
             preload = runtime_path(self.runtime)
             existing = base.get("LD_PRELOAD", "")
@@ -54,6 +61,8 @@ class Sanitizer:
 
 # abort_on_error=1: after its report the runtime aborts instead of calling _exit, so
 # faulthandler catches SIGABRT and prints the Python stack that led into the bad C call.
+# allow_user_segv_handler=0 (ASan): faulthandler must not take SIGSEGV first; it re-raises
+# the signal with raise(), and ASan then reports the pid as the faulting address, no stack.
 _COMMON = "symbolize=1:color=never:halt_on_error=1:abort_on_error=1"
 
 SANITIZERS: dict[str, Sanitizer] = {
@@ -67,7 +76,7 @@ SANITIZERS: dict[str, Sanitizer] = {
         ("-fsanitize=address", "-fno-omit-frame-pointer"),
         (
             ("ASAN_OPTIONS", f"{_COMMON}:detect_leaks=0:detect_stack_use_after_return=1"
-             ":handle_segv=1:verify_asan_link_order=0:detect_odr_violation=0:print_legend=0"),
+             ":handle_segv=1:allow_user_segv_handler=0:verify_asan_link_order=0:detect_odr_violation=0:print_legend=0"),
             # Route every Python allocation through malloc, so ASan sees Python-owned buffers.
             ("PYTHONMALLOC", "malloc"),
         ),

@@ -9,15 +9,18 @@ import re
 from .verdict import Frame
 
 # Sanitizer frame: "#0 0x7f.. in read_kept /tmp/uaf.c:4" or "#1 0x7f.. in f (/lib/x.so+0x29)";
-# TSan omits the address: "#0 bump /tmp/uaf.c:6 (libuaf.so+0x1228)".
+# TSan omits the address: "#0 bump /tmp/uaf.c:6 (libuaf.so+0x1228)"; clang-16's runtimes end
+# a frame of an unsymbolized object with "(BuildId: 7f32...)", which is no part of its name.
 _SAN_FRAME = re.compile(
     r"^\s*#(?P<n>\d+)\s+(?:0x[0-9a-f]+\s+in\s+)?(?P<func>\S.*?)\s+"
-    r"(?:\((?P<obj>[^()]+?)\+0x[0-9a-f]+\)|(?P<file>\S+?)(?::(?P<line>\d+))?(?::\d+)?(?:\s+\((?P<obj2>[^()]+?)\+0x[0-9a-f]+\))?)\s*$"
+    r"(?:\((?P<obj>[^()]+?)\+0x[0-9a-f]+\)|(?P<file>\S+?)(?::(?P<line>\d+))?(?::\d+)?(?:\s+\((?P<obj2>[^()]+?)\+0x[0-9a-f]+\))?)"
+    r"(?:\s+\(BuildId: [0-9a-f]+\))?\s*$"
 )
 # gdb: "#0  0x00007f.. in pthread_mutex_lock () from /lib/libc.so.6" or "#2  lock_both (a=1) at x.c:12"
 _GDB_FRAME = re.compile(
     r"^#(?P<n>\d+)\s+(?:0x[0-9a-f]+\s+in\s+)?(?P<func>[^\s(]+)\s*(?:\(.*?\))?\s*(?:at\s+(?P<file>\S+?):(?P<line>\d+)|from\s+(?P<obj>\S+))?\s*$"
 )
+_BARE_ADDRESS = re.compile(r"^0x[0-9a-f]+$")
 _TRACEBACK_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>.+?)\s*$')
 _FAULTHANDLER_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<func>.+?)\s*$')
 _FAULTHANDLER_THREAD = re.compile(r"^(?:Current thread|Thread) 0x[0-9a-f]+ \(most recent call first\):")
@@ -58,7 +61,9 @@ def sanitizer_stack(text: str) -> tuple[Frame, ...]:
             file = m.group("file")
             module = _module(file if file and not obj else obj or file)
             line_no = int(m.group("line")) if m.group("line") else None
-            frames.append(Frame(m.group("func"), module, line_no))
+            # "#4 0x7f.. (/lib/libffi.so.8+0x6f79)": no symbol, and an address is no name.
+            func = "??" if _BARE_ADDRESS.match(m.group("func")) else m.group("func")
+            frames.append(Frame(func, module, line_no))
         elif started and not line.strip():
             break
     return tuple(frames)
@@ -105,6 +110,13 @@ def python_stack(text: str) -> tuple[Frame, ...]:
                 last, current = current, None
     if current:
         last = current
+    if not last:
+        # A fatal error in a thread Python does not know (a C library's own thread) dumps
+        # only the other threads, none "Current": the first one is the best guess of the
+        # Python code that called into C.
+        for _, frames in faulthandler_threads(text):
+            if frames:
+                return frames
     return tuple(reversed(last))
 
 

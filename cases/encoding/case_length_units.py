@@ -1,0 +1,49 @@
+"""A binding sizes a modified UTF-8 buffer by counting characters, and C writes past its end.
+
+The runtime's rule: a length has a unit. Python's ``len(str)`` counts code points, Java's
+``String.length()`` UTF-16 units, C counts bytes, and modified UTF-8 (the library's
+encoding, JNI's) spends six bytes on every supplementary character, two three-byte
+surrogate halves. The broken binding allocates ``4 * len(text) + 1`` bytes, UTF-8's
+worst case per code point, which is enough for every UTF-8 string and too little for
+emoji in modified UTF-8; the library fills the buffer it was promised is large enough
+and writes past its end. A user sees nothing for ASCII text and, for a string of emoji,
+memory corruption (ASan: heap-buffer-overflow WRITE in the encoder). The fix, in the
+binding, asks the library for the size in bytes (``mutf8_length``) before allocating.
+"""
+
+from faultlab.catalog import Case
+from faultlab.native import Library
+
+LIB = Library("encoding/mutf8")
+CDEF = """
+long mutf8_length(const char *utf8, size_t len);
+long mutf8_from_utf8(const char *utf8, size_t len, char *out);
+"""
+REACTIONS = "👍🎉🚀🔥"  # 4 code points, 8 UTF-16 units, 16 UTF-8 bytes, 24 modified UTF-8 bytes
+
+length_units = Case(
+    id="encoding/length-units",
+    mode="encoding",
+    cwe="CWE-131",
+    title="a buffer for modified UTF-8 is sized in code points and the encoder overflows it on emoji",
+    explanation=__doc__,
+    expect={"asan": "heap-buffer-overflow"},
+    fix_in="binding",
+    libraries=(LIB,),
+)
+
+
+@length_units.broken
+def size_by_code_points():
+    ffi, lib = LIB.cffi(CDEF)
+    utf8 = REACTIONS.encode("utf-8")
+    out = ffi.new("char[]", 4 * len(REACTIONS) + 1)  # FLAW: 4 bytes per code point is UTF-8's bound, not MUTF-8's 6
+    lib.mutf8_from_utf8(utf8, len(utf8), out)
+
+
+@length_units.fixed
+def size_by_the_library():
+    ffi, lib = LIB.cffi(CDEF)
+    utf8 = REACTIONS.encode("utf-8")
+    out = ffi.new("char[]", lib.mutf8_length(utf8, len(utf8)) + 1)  # FIX: the size in bytes of the encoding written
+    lib.mutf8_from_utf8(utf8, len(utf8), out)

@@ -1,0 +1,58 @@
+"""``faultlab bench [isolation|suite|fuzz|boundary] [--json] [--quick]``: faultlab's figures against their baselines.
+
+The benches live in ``bench/`` at the project root, one module each; this command finds
+them, runs those asked for (all by default) and prints their figures as tables, or as one
+JSON document. It always exits 0 when the benches ran: a benchmark informs, it never fails.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import platform
+import sys
+
+from . import benchstats, build
+from .cli import EXIT_OK, UsageError
+
+NAMES = ("isolation", "suite", "fuzz", "boundary")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("bench", help="measure isolation, suite, fuzzing and boundary costs against baselines")
+    p.add_argument("names", nargs="*", metavar="NAME", help=f"which benches ({', '.join(NAMES)}; default: all)")
+    p.add_argument("--json", action="store_true", help="print every figure as one JSON document")
+    p.add_argument("--quick", action="store_true", help="tiny sizes: checks that each bench runs, measures little")
+    p.set_defaults(func=cmd_bench)
+
+
+def bench_module(name: str):
+    """``bench.<name>`` from the project root, which is a source checkout, not an installed package."""
+    root = build.project_root()
+    if not (root / "bench" / f"{name}.py").exists():
+        raise UsageError(f"bench/{name}.py not found under {root}; run faultlab bench in a faultlab checkout")
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    return importlib.import_module(f"bench.{name}")
+
+
+def machine() -> dict:
+    return {"cpus": os.cpu_count(), "python": platform.python_version(), "kernel": platform.release(),
+            "load_average": os.getloadavg()}
+
+
+def cmd_bench(args) -> int:
+    names = args.names or list(NAMES)
+    unknown = [n for n in names if n not in NAMES]
+    if unknown:
+        raise UsageError(f"no bench {', '.join(map(repr, unknown))}; choose from {', '.join(NAMES)}")
+    results = []
+    for name in names:
+        result = bench_module(name).run(quick=args.quick)
+        results.append(result)
+        if not args.json:
+            print(benchstats.render(result), end="\n\n", flush=True)
+    if args.json:
+        print(json.dumps({"faultlab_bench": 1, "machine": machine(), "benches": results}, indent=1))
+    return EXIT_OK

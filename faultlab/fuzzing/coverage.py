@@ -1,0 +1,158 @@
+"""Native coverage for atheris: a shared libFuzzer that instrumented libraries can reach.
+
+atheris links its own copy of libFuzzer into its extension and exports none of the
+coverage callbacks, so a library compiled with ``-fsanitize=fuzzer-no-link`` does not
+even load next to it (``undefined symbol: __sanitizer_cov_pcs_init``). We link clang's
+``libclang_rt.fuzzer_no_main`` archive into a shared object in faultlab's build cache
+and preload it; atheris then prints "Using preloaded libfuzzer", and the library's
+counters and comparisons (``trace-cmp``: a 4-byte magic falls in under a second) feed
+the fuzzer.
+
+The preload order, with ASan: ``libfuzzer.so`` first, then clang's ASan runtime
+(``libclang_rt.asan-x86_64.so``; the library under test was compiled by clang-16, so gcc's
+libasan is not its runtime). ASan's runtime carries weak fallbacks of the very
+``__sanitizer_cov_*`` callbacks libFuzzer defines, and the first object in the lookup order
+wins: with ASan first, atheris warns "Coverage symbols are being provided by a library
+other than libFuzzer" and the fuzzer never leaves ``ft: 1``. ASan's wish to come first is
+only a start-up check, which ``verify_asan_link_order=0`` (faultlab/sanitizers.py) turns
+off; its malloc and memcmp interceptors still come before libc's, so reports are intact.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from filelock import FileLock
+
+from .. import build, sanitizers
+
+
+class FuzzSetupError(Exception):
+    """Fuzzing cannot start on this machine; the message is one line for a person."""
+
+
+def require_atheris() -> None:
+    if importlib.util.find_spec("atheris") is None:
+        raise FuzzSetupError("atheris is not installed; run: .venv/bin/pip install -e '.[fuzz]'")
+
+
+def clang_runtime(name: str) -> Path:
+    """A file of clang-16's compiler-rt for this machine, e.g. ``fuzzer_no_main`` -> the .a archive."""
+    if not shutil.which(build.CLANG):
+        raise FuzzSetupError(f"{build.CLANG} not found; native coverage needs it "
+                             "(apt-get install clang-16 libclang-rt-16-dev)")
+    suffix = ".so" if name == "asan" else ".a"
+    wanted = f"libclang_rt.{name}-{platform.machine()}{suffix}"
+    out = subprocess.run([build.CLANG, f"-print-file-name={wanted}"], capture_output=True, text=True).stdout.strip()
+    if not os.path.isabs(out) or not os.path.exists(out):
+        raise FuzzSetupError(f"{wanted} not found by {build.CLANG}; apt-get install libclang-rt-16-dev")
+    return Path(out)
+
+
+@functools.lru_cache(maxsize=None)
+def libfuzzer() -> Path:
+    """The shared libFuzzer, built once per archive into the build cache (lock + atomic rename)."""
+    archive = clang_runtime("fuzzer_no_main")
+    digest = hashlib.sha256(build.compiler_version(build.CLANG).encode() + archive.read_bytes()).hexdigest()[:20]
+    out_dir = build.cache_root() / f"libfuzzer-{digest}"
+    target = out_dir / "libfuzzer.so"  # the name markers.UNINTERESTING_MODULES knows
+    if target.exists():
+        return target
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(out_dir / ".lock")):
+        if target.exists():
+            return target
+        fd, tmp = tempfile.mkstemp(prefix=".build-", suffix=".so", dir=out_dir)
+        os.close(fd)
+        cmd = [build.CLANG, "-shared", "-o", tmp, "-Wl,--whole-archive", str(archive), "-Wl,--no-whole-archive",
+               "-lstdc++", "-lpthread", "-ldl", "-lm"]
+        proc = subprocess.run(cmd, capture_output=True, text=True, errors="backslashreplace")
+        if proc.returncode != 0:
+            os.unlink(tmp)
+            first = next((line for line in proc.stderr.splitlines() if "error" in line), proc.stderr.strip()[:200])
+            raise FuzzSetupError(f"cannot link the shared libFuzzer: {first.strip()}")
+        os.replace(tmp, target)
+    return target
+
+
+@dataclass(frozen=True)
+class FuzzRuntime:
+    """How a harness child is started: the library build it loads and the environment it needs."""
+
+    build_tag: str  # coverage, coverage-asan, or (without native coverage) plain, asan
+    sanitizer: str  # none or asan: what the verdicts of this runtime say
+    env: tuple[tuple[str, str], ...]
+
+    def child_env(self, variant: str, base: dict[str, str] | None = None) -> dict[str, str]:
+        env = dict(os.environ if base is None else base)
+        env.update(self.env)
+        env["FAULTLAB_BUILD"] = self.build_tag
+        env["FAULTLAB_VARIANT"] = variant
+        return env
+
+
+def runtime(sanitizer: str, *, native_coverage: bool = True) -> FuzzRuntime:
+    """The runtime for a harness that asks for ``sanitizer`` (none or asan).
+
+    Without native coverage the library is built as for the catalog (gcc, ``plain`` or
+    ``asan``) and only the harness's own Python code is instrumented; the same shared
+    libFuzzer is preloaded, so that is the only difference between the two.
+    """
+    require_atheris()
+    if sanitizer not in ("none", "asan"):
+        raise FuzzSetupError(f"harnesses run under none or asan, not {sanitizer!r}")
+    preload = [str(libfuzzer())]
+    env: dict[str, str] = {}
+    if sanitizer == "asan":
+        config = sanitizers.get("asan")
+        env.update(config.env)  # ASAN_OPTIONS (verify_asan_link_order=0 among them), PYTHONMALLOC=malloc
+        asan = clang_runtime("asan") if native_coverage else Path(sanitizers.runtime_path(config.runtime))
+        preload.append(str(asan))  # after libFuzzer: see the module docstring
+    env["LD_PRELOAD"] = ":".join(preload)
+    if native_coverage:
+        tag = "coverage-asan" if sanitizer == "asan" else "coverage"
+    else:
+        tag = "asan" if sanitizer == "asan" else "plain"
+    return FuzzRuntime(tag, sanitizer, tuple(sorted(env.items())))
+
+
+PROBE = Path(__file__).with_name("probe.py")
+
+
+def check(seconds: float = 20.0) -> tuple[bool, str]:
+    """Whether native coverage works here, shown end to end: fuzz the probe until it finds its magic.
+
+    The probe (faultlab/fuzzing/probe.py) hides an ASan-detected overflow behind a 4-byte
+    magic in C; finding it proves that the library was instrumented, that atheris uses the
+    preloaded libFuzzer, and that ASan's report and the coverage work together.
+    """
+    import tempfile
+    import time
+
+    from ..classify import classify
+    from ..runner import run
+
+    try:
+        rt = runtime("asan")
+    except (FuzzSetupError, build.BuildError, sanitizers.SanitizerError) as exc:
+        return False, str(exc)
+    with tempfile.TemporaryDirectory(prefix="faultlab-probe-") as work:
+        started = time.monotonic()
+        outcome = run([sys.executable, str(PROBE), f"-max_total_time={int(seconds)}", f"-artifact_prefix={work}/"],
+                      timeout=seconds + 120, env=rt.child_env("broken"), use_gdb=False)
+    kind = classify(outcome).kind
+    if kind == "heap-buffer-overflow" and "Using preloaded libfuzzer" in outcome.stderr:
+        return True, (f"the probe's 4-byte magic found in {time.monotonic() - started:.1f} s "
+                      f"(shared libFuzzer preloaded, {build.CLANG} coverage + ASan)")
+    last = [line for line in outcome.stderr.splitlines() if line.strip()][-1:] or ["no output"]
+    return False, f"the probe came out {kind}, not heap-buffer-overflow: {last[0].strip()[:200]}"

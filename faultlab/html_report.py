@@ -1,0 +1,211 @@
+"""A results file as one self-contained HTML page: a matrix to scan, then a card per case to read.
+
+The page needs nothing but itself (inline CSS and a few lines of JS, no network, no
+external assets), so it can be mailed, attached to a CI run or opened from a USB stick
+in a workshop. The matrix counts, per failure mode and sanitizer configuration, how many
+broken variants produced their declared fault and how many fixed variants ran clean;
+each card puts a case's broken and fixed verdicts side by side with their evidence,
+collapsible stacks, the CWE, the signature, the decisive lines and the fix.
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+import re
+from collections import defaultdict
+from importlib import resources
+from string import Template
+
+from . import catalog, sanitizers
+from .explain import CWE_NAMES, Explanation, explain, known_cases
+from .kinds import MODES
+from .signature import meaningful
+from .verdict import Verdict
+
+_ACCESS = re.compile(r"^\s*(?:READ|WRITE|Read|Write|Atomic \w+) of size")
+
+
+def _e(text) -> str:
+    """Escaped for HTML; a lone surrogate (text that was never valid UTF-8) shows as its escape."""
+    return html.escape(str(text).encode("utf-8", "backslashreplace").decode("utf-8"), quote=True)
+
+
+def _template() -> Template:
+    return Template((resources.files("faultlab") / "templates" / "report.html").read_text(encoding="utf-8"))
+
+
+def latest(results: list[dict]) -> dict[tuple[str, str, str], dict]:
+    """One result per (case, variant, sanitizer); a later entry (a rerun) replaces an earlier one."""
+    return {(r["case"], r["variant"], r["sanitizer"]): r for r in results}
+
+
+def mode_of(case_id: str) -> str:
+    return case_id.split("/", 1)[0]
+
+
+def matrix_counts(results: list[dict]) -> dict[tuple[str, str], dict[str, list[int]]]:
+    """(mode, sanitizer) -> {"broken": [as declared, total], "fixed": [as declared, total]}."""
+    counts: dict[tuple[str, str], dict[str, list[int]]] = defaultdict(lambda: {"broken": [0, 0], "fixed": [0, 0]})
+    for (case_id, variant, sanitizer), r in latest(results).items():
+        cell = counts[(mode_of(case_id), sanitizer)][variant]
+        cell[0] += bool(r.get("passed"))
+        cell[1] += 1
+    return dict(counts)
+
+
+def _ordered(values, order) -> list[str]:
+    rank = {v: i for i, v in enumerate(order)}
+    return sorted(set(values), key=lambda v: (rank.get(v, len(rank)), v))
+
+
+def _matrix(results: list[dict]) -> str:
+    counts = matrix_counts(results)
+    modes = _ordered((m for m, _ in counts), MODES)
+    configs = _ordered((s for _, s in counts), sanitizers.NAMES)
+    head = "".join(f"<th scope=col>{_e(s)}</th>" for s in configs)
+    rows = []
+    for mode in modes:
+        cells = []
+        for sanitizer in configs:
+            cell = counts.get((mode, sanitizer))
+            if not cell:
+                cells.append(f'<td class="cell empty" data-mode="{_e(mode)}" data-sanitizer="{_e(sanitizer)}">–</td>')
+                continue
+            (bp, bt), (fp, ft) = cell["broken"], cell["fixed"]
+            status = "good" if bp == bt and fp == ft else "bad"
+            cells.append(
+                f'<td class="cell {status}" data-mode="{_e(mode)}" data-sanitizer="{_e(sanitizer)}">'
+                f'<a href="#mode-{_e(mode)}"><span class="count broken-count">broken {bp}/{bt}</span>'
+                f'<span class="count fixed-count">fixed {fp}/{ft}</span></a></td>')
+        rows.append(f"<tr><th scope=row>{_e(mode)}</th>{''.join(cells)}</tr>")
+    return (f'<table id="matrix"><thead><tr><th>mode \\ sanitizer</th>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _frames(title: str, frames) -> str:
+    if not frames:
+        return ""
+    shown = meaningful(frames)
+    items = "".join(
+        f'<li class="{"meaningful" if f in shown else "runtime"}"><code>{_e(f.function)}</code>'
+        f' <span class="where">{_e(f.module)}{":" + str(f.line) if f.line else ""}</span></li>' for f in frames)
+    return (f'<details class="stack"><summary>{_e(title)} ({len(frames)} frames, {len(shown)} meaningful)</summary>'
+            f"<ol>{items}</ol></details>")
+
+
+def _evidence(verdict: Verdict) -> str:
+    if not verdict.evidence:
+        return ""
+    decisive = next((i for i, line in enumerate(verdict.evidence) if _ACCESS.match(line)), 0)
+    lines = "".join(f"<mark>{_e(line)}</mark>\n" if i == decisive else f"{_e(line)}\n"
+                    for i, line in enumerate(verdict.evidence))
+    return f'<pre class="evidence">{lines}</pre>'
+
+
+def _verdict_panel(result: dict | None, variant: str) -> str:
+    if result is None:
+        return f'<div class="verdict missing"><h4>{variant}</h4><p>not run</p></div>'
+    v = Verdict.from_dict(result["verdict"])
+    passed = bool(result.get("passed"))
+    judged = ("as declared" if variant == "broken" else "clean") if passed else f"expected {result.get('expected')}"
+    status = f"signal {v.signal}" if v.signal else f"exit status {v.exit_code}"
+    parts = [
+        f'<div class="verdict {"pass" if passed else "fail"} {"fault" if v.kind != "ok" else "ok"}" '
+        f'data-variant="{variant}" data-kind="{_e(v.kind)}">',
+        f'<h4>{variant} <span class="kind">{_e(v.kind)}</span> <span class="judged">{_e(judged)}</span></h4>',
+        f'<p class="summary">{_e(v.summary)}</p>',
+        f'<p class="meta">{_e(status)} · {v.duration_s:.2f} s · isolation {_e(v.isolation)}'
+        f'{" · " + _e(v.cwe) if v.cwe else ""}<br>signature <code class="signature">{_e(v.signature)}</code></p>',
+        _evidence(v),
+        _frames("Python stack", v.python_stack),
+        _frames("native stack", v.native_stack),
+    ]
+    if v.threads:
+        threads = "".join(f"<li>{_e(t)}</li>" for t in v.threads)
+        parts.append(f'<details class="stack"><summary>threads ({len(v.threads)})</summary><ul>{threads}</ul></details>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _diff_class(line: str) -> str:
+    if line.startswith(("+++", "---", "@@")):
+        return "head"
+    return {"+": "add", "-": "del"}.get(line[:1], "ctx")
+
+
+def _literals(escaped: str) -> str:
+    """Docstring literals (````ffi.new````) as code."""
+    return re.sub(r"``(.+?)``", r"<code>\1</code>", escaped)
+
+
+def _lesson(e: Explanation) -> str:
+    marks = "".join(
+        f'<li class="{m.tag.lower()}"><span class="tag">{m.tag}</span> <code class="path">{_e(m.path)}:{m.line}</code>'
+        f" <span class=note>{_e(m.note)}</span><pre>{_e(m.code.strip())}</pre></li>"
+        for m in (*e.flaws, *e.fixes))
+    diffs = [("driver", e.driver_diff), *((path, diff) for path, diff in e.native_diffs)]
+    rendered = []
+    for label, diff in diffs:
+        if not diff:
+            continue
+        lines = "".join(f'<span class="{_diff_class(line)}">{_e(line)}</span>\n' for line in diff.splitlines())
+        rendered.append(f'<details class="diff"><summary>the fix: {_e(label)} diff</summary><pre>{lines}</pre></details>')
+    rule = f'<p class="rule"><strong>The rule broken:</strong> {_e(e.rule)}</p>' if e.rule else ""
+    story = "".join(f"<p>{_literals(_e(' '.join(p.split())))}</p>" for p in re.split(r"\n\s*\n", e.explanation) if p.strip())
+    return f'<div class="lesson">{rule}{story}<ul class="marks">{marks}</ul>{"".join(rendered)}</div>'
+
+
+def _badge(sanitizer: str, pair: dict[str, dict]) -> str:
+    """``asan: broken heap-use-after-free · fixed ok``, green when both came out as declared."""
+    observed = " · ".join(f"{variant} {pair[variant]['verdict']['kind']}" for variant in catalog.VARIANTS if variant in pair)
+    status = "pass" if all(r.get("passed") for r in pair.values()) else "fail"
+    return f'<span class="badge {status}">{_e(sanitizer)}: {_e(observed)}</span>'
+
+
+def _card(case_id: str, rows: dict[str, dict[str, dict]], case: catalog.Case | None) -> str:
+    all_results = [r for pair in rows.values() for r in pair.values()]
+    ok = all(r.get("passed") for r in all_results)
+    cwe = case.cwe if case else next((r["verdict"].get("cwe") for r in all_results if r["verdict"].get("cwe")), "")
+    title = case.title if case else ""
+    badges = "".join(_badge(sanitizer, rows[sanitizer]) for sanitizer in _ordered(rows, sanitizers.NAMES))
+    lesson = ""
+    if case:
+        try:
+            lesson = _lesson(explain(case))
+        except (OSError, TypeError, KeyError, catalog.CatalogError):
+            lesson = ""
+    pairs = "".join(
+        f'<section class="pair" data-sanitizer="{_e(sanitizer)}"><h3>under {_e(sanitizer)}</h3>'
+        f'<div class="side-by-side">{_verdict_panel(rows[sanitizer].get("broken"), "broken")}'
+        f'{_verdict_panel(rows[sanitizer].get("fixed"), "fixed")}</div></section>'
+        for sanitizer in _ordered(rows, sanitizers.NAMES))
+    cwe_title = CWE_NAMES.get(cwe or "", "")
+    return (
+        f'<details class="card {"ok" if ok else "unexpected"}" id="case-{_e(case_id.replace("/", "-"))}" '
+        f'data-case="{_e(case_id)}" data-status="{"ok" if ok else "unexpected"}"{"" if ok else " open"}>'
+        f'<summary><span class="case-id">{_e(case_id)}</span> <span class="cwe" title="{_e(cwe_title)}">{_e(cwe or "")}</span>'
+        f' <span class="title">{_e(title)}</span> <span class="badges">{badges}</span></summary>'
+        f'<div class="card-body">{lesson}{pairs}</div></details>')
+
+
+def render(results: list[dict], cases: dict[str, catalog.Case] | None = None, *, title: str = "faultlab report") -> str:
+    """The whole page for ``results`` (the dicts of a ``--faultlab-report`` file)."""
+    cases = known_cases() if cases is None else cases
+    grouped: dict[str, dict[str, dict[str, dict[str, dict]]]] = defaultdict(lambda: defaultdict(dict))
+    for (case_id, variant, sanitizer), r in sorted(latest(results).items()):
+        grouped[mode_of(case_id)][case_id].setdefault(sanitizer, {})[variant] = r
+    sections = []
+    for mode in _ordered(grouped, MODES):
+        cards = "".join(_card(case_id, dict(rows), cases.get(case_id)) for case_id, rows in sorted(grouped[mode].items()))
+        sections.append(f'<section class="mode" id="mode-{_e(mode)}"><h2>{_e(mode)}</h2>{cards}</section>')
+    unique = latest(results).values()
+    declared = sum(bool(r.get("passed")) for r in unique)
+    case_count = len({c for c, _, _ in latest(results)})
+    summary = (f'<span id="total">{len(unique)} verdicts</span> · <span id="declared">{declared} as declared</span>'
+               f' · <span id="unexpected" class="{"bad" if declared < len(unique) else ""}">{len(unique) - declared} unexpected</span>'
+               f' · {case_count} case{"" if case_count == 1 else "s"}')
+    return _template().substitute(
+        title=_e(title), generated=_e(datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")),
+        summary=summary, matrix=_matrix(results), cards="".join(sections) or "<p>No verdicts in this results file.</p>",
+    )

@@ -1,0 +1,256 @@
+"""SARIF 2.1.0 for code-scanning dashboards (GitHub code scanning, DefectDojo, CASR).
+
+One rule per verdict kind (its CWE as a tag and as a relationship to the CWE taxonomy,
+``security-severity`` for security kinds); one result per verdict that is a fault or
+not what the catalog declared, located at the case's decisive ``FLAW:`` line (the one in
+the file where the crash happened when there is one, else where ``fix_in`` says); the
+Python and native stacks as ``stacks`` and as a ``codeFlow`` from the driver into C; the
+verdict's signature in ``partialFingerprints``, so dashboards deduplicate across runs.
+A fixed variant that ran clean as declared is not a result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from importlib import metadata
+from pathlib import Path
+
+from . import catalog
+from .build import project_root
+from .explain import CWE_NAMES, Marked, known_cases, marked_lines, native_files, relative
+from .kinds import KINDS
+from .signature import meaningful
+from .verdict import Frame
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+NOT_REPRODUCED = "not-reproduced"
+FINGERPRINT = "faultlabSignature/v1"
+# GitHub reads 9.0+ as critical, 7.0-8.9 high, 4.0-6.9 medium. Memory corruption is high; the rest medium.
+_SEVERITY_HIGH = {"heap-use-after-free", "double-free", "heap-buffer-overflow", "stack-buffer-overflow",
+                  "global-buffer-overflow", "heap-corruption", "invalid-free", "use-after-poison",
+                  "stack-use-after-return", "stack-use-after-scope", "segv"}
+
+
+def _version() -> str:
+    try:
+        return metadata.version("faultlab")
+    except metadata.PackageNotFoundError:
+        return "0"
+
+
+def _cwe_number(cwe: str | None) -> str | None:
+    m = re.fullmatch(r"CWE-(\d+)", cwe or "")
+    return m.group(1) if m else None
+
+
+def _rule(kind: str) -> dict:
+    if kind == NOT_REPRODUCED:
+        return {
+            "id": NOT_REPRODUCED, "name": "NotReproduced",
+            "shortDescription": {"text": "The broken variant did not produce the fault its case declares."},
+            "fullDescription": {"text": "The broken variant came out ok (or as another kind) where the catalog "
+                                        "declares a fault: the demonstration no longer reproduces its bug."},
+            "defaultConfiguration": {"level": "warning"},
+            "properties": {"tags": ["faultlab", "catalog"], "precision": "very-high"},
+        }
+    info = KINDS[kind]
+    tags = ["faultlab", info.mode] + (["security"] if info.security else [])
+    rule = {
+        "id": kind,
+        "name": "".join(part.capitalize() for part in kind.split("-")),
+        "shortDescription": {"text": info.description.split(": ")[0].rstrip(".") + "."},
+        "fullDescription": {"text": info.description},
+        "help": {"text": f"{info.description} Run 'faultlab explain CASE_ID' for the case's rule, "
+                         f"decisive lines and fix."},
+        "defaultConfiguration": {"level": "error" if info.security else "warning"},
+        "properties": {"tags": tags, "precision": "very-high"},
+    }
+    number = _cwe_number(info.cwe)
+    if number:
+        tags.append(f"external/cwe/cwe-{number}")
+        rule["relationships"] = [{"target": {"id": number, "toolComponent": {"name": "CWE"}}, "kinds": ["superset"]}]
+    if info.security:
+        rule["properties"]["security-severity"] = "8.1" if kind in _SEVERITY_HIGH else "5.5"
+    return rule
+
+
+def _region(line: int, snippet: str = "") -> dict:
+    region = {"startLine": line}
+    if snippet.strip():
+        region["snippet"] = {"text": snippet.strip()}
+    return region
+
+
+def _physical(path: str, line: int | None, snippet: str = "") -> dict:
+    location = {"artifactLocation": {"uri": path}}
+    if not path.startswith("/"):
+        location["artifactLocation"]["uriBaseId"] = "SRCROOT"
+    if line:
+        location["region"] = _region(line, snippet)
+    return location
+
+
+def _mark_location(mark: Marked, message: str = "", ident: int | None = None) -> dict:
+    location = {"physicalLocation": _physical(mark.path, mark.line, mark.code)}
+    if ident is not None:
+        location["id"] = ident
+    if message:
+        location["message"] = {"text": message}
+    return location
+
+
+def _meaningful(verdict: dict, key: str) -> list[dict]:
+    """The frames of one of the verdict's stacks that a person cares about, innermost first, as dicts."""
+    frames = tuple(Frame(**f) for f in verdict.get(key) or ())
+    return [dataclasses.asdict(f) for f in meaningful(frames)]
+
+
+def _primary_flaw(case: catalog.Case, verdict: dict, flaws: list[Marked]) -> Marked | None:
+    """The FLAW line to point at: in the file the crash happened in, else where the case says the fix is."""
+    tops = [frames[0]["module"] for key in ("native_stack", "python_stack") if (frames := _meaningful(verdict, key))]
+    for module in tops:
+        for flaw in flaws:
+            if module and Path(flaw.path).name == module:
+                return flaw
+    if not flaws:
+        return None
+    prefer_native = case.fix_in == "native"
+    return sorted(flaws, key=lambda m: (m.where != "native") if prefer_native else (m.where == "native"))[0]
+
+
+def _files_by_name(case: catalog.Case | None) -> dict[str, str]:
+    """Base name -> path relative to the project, for the files a case owns (to place stack frames)."""
+    if case is None:
+        return {}
+    files = [Path(case.source)] if case.source else []
+    files += native_files(case)
+    return {p.name: relative(p) for p in files}
+
+
+def _frame_location(frame: dict, files: dict[str, str]) -> dict:
+    location: dict = {"logicalLocations": [{"name": frame["function"], "kind": "function"}]}
+    path = files.get(frame.get("module") or "")
+    if path:
+        location["physicalLocation"] = _physical(path, frame.get("line"))
+    return location
+
+
+def _stack(title: str, frames: list[dict], files: dict[str, str]) -> dict:
+    out = []
+    for frame in frames:
+        item = {"location": _frame_location(frame, files)}
+        if frame.get("module"):
+            item["module"] = frame["module"]
+        out.append(item)
+    return {"message": {"text": title}, "frames": out}
+
+
+def _code_flow(verdict: dict, files: dict[str, str]) -> dict | None:
+    """Call order, outermost first: the meaningful Python frames, then the meaningful native ones."""
+    python = list(reversed(_meaningful(verdict, "python_stack")))
+    native = list(reversed(_meaningful(verdict, "native_stack")))
+    steps = [(f, "Python") for f in python] + [(f, "native") for f in native]
+    if not steps:
+        return None
+    locations = []
+    for order, (frame, side) in enumerate(steps):
+        location = _frame_location(frame, files)
+        location["message"] = {"text": f"{side}: {Frame(**frame)}"}
+        locations.append({"location": location, "nestingLevel": order, "executionOrder": order + 1,
+                          "importance": "essential" if order == len(steps) - 1 else "important"})
+    return {"message": {"text": "from the case's driver into the native code"}, "threadFlows": [{"locations": locations}]}
+
+
+def _wanted(result: dict) -> bool:
+    """A fault, or anything other than what the catalog declared."""
+    return result.get("observed", result["verdict"]["kind"]) != "ok" or not result.get("passed", True)
+
+
+def _result(result: dict, case: catalog.Case | None, rule_index: dict[str, int]) -> dict:
+    verdict = result["verdict"]
+    kind = verdict["kind"]
+    rule_id = kind if kind != "ok" else NOT_REPRODUCED
+    expected = result.get("expected", "")
+    passed = result.get("passed", True)
+    text = f"{result['case']}, {result['variant']} variant under {result['sanitizer']}: {verdict['summary']}"
+    text += " (as the catalog declares)" if passed else f" (the catalog declares {expected})"
+    level = "error" if (KINDS.get(kind) and KINDS[kind].security) or not passed else "warning"
+    out: dict = {
+        "ruleId": rule_id, "ruleIndex": rule_index[rule_id], "kind": "fail", "level": level,
+        "message": {"text": text},
+        "partialFingerprints": {FINGERPRINT: verdict.get("signature") or result.get("signature") or "none"},
+        "properties": {
+            "case": result["case"], "variant": result["variant"], "sanitizer": result["sanitizer"],
+            "expected": expected, "observed": kind, "passed": passed, "signature": verdict.get("signature", ""),
+            "evidence": list(verdict.get("evidence", ()))[:6], "durationSeconds": verdict.get("duration_s", 0.0),
+        },
+    }
+    files = _files_by_name(case)
+    marks = marked_lines(case) if case else []
+    flaws = [m for m in marks if m.tag == "FLAW"]
+    primary = _primary_flaw(case, verdict, flaws) if case else None
+    if primary:
+        out["locations"] = [_mark_location(primary, f"FLAW: {primary.note}")]
+    else:
+        top = (_meaningful(verdict, "native_stack") or _meaningful(verdict, "python_stack"))[:1]
+        if top:
+            out["locations"] = [_frame_location(top[0], files)]
+    related = [m for m in marks if m is not primary]
+    if related:
+        out["relatedLocations"] = [_mark_location(m, f"{m.tag}: {m.note} ({m.where})", ident)
+                                   for ident, m in enumerate(related, 1)]
+    stacks = []
+    for key, title in (("python_stack", "Python stack, innermost first"), ("native_stack", "native stack, innermost first")):
+        if verdict.get(key):
+            stacks.append(_stack(title, verdict[key], files))
+    if stacks:
+        out["stacks"] = stacks
+    flow = _code_flow(verdict, files)
+    if flow:
+        out["codeFlows"] = [flow]
+    cwe = _cwe_number(case.cwe if case else result.get("cwe") or verdict.get("cwe"))
+    if cwe:
+        out["taxa"] = [{"id": cwe, "toolComponent": {"name": "CWE"}}]
+    return out
+
+
+def to_sarif(results: list[dict], cases: dict[str, catalog.Case] | None = None) -> dict:
+    """A SARIF 2.1.0 log of ``results`` (the dicts of a ``--faultlab-report`` file)."""
+    cases = known_cases() if cases is None else cases
+    chosen = [r for r in results if _wanted(r)]
+    rule_ids = sorted({r["verdict"]["kind"] if r["verdict"]["kind"] != "ok" else NOT_REPRODUCED for r in chosen})
+    rules = [_rule(kind) for kind in rule_ids]
+    rule_index = {rule["id"]: i for i, rule in enumerate(rules)}
+    sarif_results = [_result(r, cases.get(r["case"]), rule_index) for r in chosen]
+    cwes = sorted({t["id"] for r in sarif_results for t in r.get("taxa", ())}
+                  | {rel["target"]["id"] for rule in rules for rel in rule.get("relationships", ())}, key=int)
+    run: dict = {
+        "tool": {"driver": {
+            "name": "faultlab", "version": _version(), "semanticVersion": _version(),
+            "rules": rules, "supportedTaxonomies": [{"name": "CWE"}] if cwes else [],
+        }},
+        "originalUriBaseIds": {"SRCROOT": {"uri": project_root().resolve().as_uri() + "/"}},
+        "invocations": [{"executionSuccessful": True,
+                         "properties": {"verdicts": len(results), "asDeclared": sum(bool(r.get("passed")) for r in results)}}],
+        "results": sarif_results,
+        "columnKind": "unicodeCodePoints",
+    }
+    if cwes:
+        run["taxonomies"] = [{
+            "name": "CWE", "organization": "MITRE", "version": "4.14",
+            "shortDescription": {"text": "The MITRE Common Weakness Enumeration"},
+            "taxa": [{"id": n, "name": CWE_NAMES.get(f"CWE-{n}", f"CWE-{n}")} for n in cwes],
+        }]
+    return _valid_text({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]})
+
+
+def _valid_text(value):
+    """Every string as valid Unicode: a lone surrogate from undecodable output becomes its escape, not invalid JSON."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {k: _valid_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_valid_text(v) for v in value]
+    return value

@@ -1,0 +1,10 @@
+/* fsinfo.h: what the library knows about a file.
+ * No include guard and no #include: the library includes <stddef.h> and <stdint.h> first,
+ * and bindings hand this file verbatim to cffi's cdef(), which reads declarations only. */
+#define FSINFO_ABI_VERSION 2
+
+/* The size in bytes of the file at path, or -1 if it cannot be stat()ed.
+ * Widened to 64 bits in 2.0: 1.x could not describe files of 2 GiB or more. */
+int64_t fsinfo_size(const char *path);
+/* FSINFO_ABI_VERSION as the library was built: a binding compares it with its own. */
+int fsinfo_abi_version(void);

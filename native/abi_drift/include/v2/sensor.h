@@ -1,0 +1,16 @@
+/* sensor.h: the latest reading of a temperature sensor, in a struct the caller allocates.
+ * No include guard and no #include: the library includes <stddef.h> and <stdint.h> first,
+ * and bindings hand this file verbatim to cffi's cdef(), which reads declarations only. */
+#define SENSOR_ABI_VERSION 2
+
+struct sensor_reading {
+    uint32_t sensor_id;
+    uint32_t status; /* new in 2.0, next to the id it qualifies: 0 ok, 1 stale, 2 failed */
+    int32_t millicelsius;
+    uint64_t timestamp_ns;
+};
+
+/* Fills *out, which the caller allocates, with the latest reading of sensor_id; returns 0. */
+int sensor_read(uint32_t sensor_id, struct sensor_reading *out);
+/* SENSOR_ABI_VERSION as the library was built: a binding compares it with its own. */
+int sensor_abi_version(void);

@@ -1,0 +1,311 @@
+"""The HTML report, looked at in a real browser: headless Debian chromium, as a person would see it.
+
+Chromium is driven over the DevTools protocol on a pipe (``--remote-debugging-pipe``: fd 3
+for commands, fd 4 for answers, NUL-terminated JSON), so the test needs no driver binary
+and no Python package. A screenshot of every rendered report is kept: under the test's
+tmp dir, and in ``$FAULTLAB_ARTIFACTS`` when that is set (CI can upload it). Set
+``FAULTLAB_REPORT_RESULTS=results.json`` to check the report of your own run as well
+(e.g. a full ``pytest cases/ --faultlab-report results.json``).
+"""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import time
+from itertools import product
+from pathlib import Path
+
+import pytest
+from small_catalog import fail_message, faultlab, run_pytest, write_project
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="chromium not installed (make setup installs it)")
+
+
+class BrowserError(Exception):
+    """Chromium did not answer, answered with an error, or went away."""
+
+
+class Chromium:
+    """One headless chromium with a fresh profile, spoken to over the DevTools pipe."""
+
+    FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--remote-debugging-pipe")
+
+    def __init__(self, workdir: Path):
+        commands_r, self._commands = os.pipe()
+        self._answers, answers_w = os.pipe()
+        # Park the child's ends above fd 10 so the dup2s onto 3 and 4 cannot clobber each other.
+        ends = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in (commands_r, answers_w)]
+        os.close(commands_r)
+        os.close(answers_w)
+        self.log = workdir / "chromium.log"
+        log = os.open(self.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        argv = [CHROMIUM, *self.FLAGS, f"--user-data-dir={workdir / 'profile'}", "about:blank"]
+        self.pid = os.posix_spawn(CHROMIUM, argv, os.environ, setsid=True, file_actions=[
+            (os.POSIX_SPAWN_DUP2, ends[0], 3), (os.POSIX_SPAWN_DUP2, ends[1], 4),
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_DUP2, log, 1), (os.POSIX_SPAWN_DUP2, log, 2)])
+        for fd in (*ends, log):
+            os.close(fd)
+        self._buffer = b""
+        self._last_id = 0
+        self.events: list[dict] = []
+
+    def call(self, method: str, session: str | None = None, timeout: float = 30.0, **params) -> dict:
+        self._last_id += 1
+        message = {"id": self._last_id, "method": method, "params": params}
+        if session:
+            message["sessionId"] = session
+        os.write(self._commands, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + timeout
+        while True:
+            answer = self._read(deadline, method)
+            if answer.get("id") != self._last_id:
+                self.events.append(answer)
+                continue
+            if "error" in answer:
+                raise BrowserError(f"{method}: {answer['error']}")
+            return answer["result"]
+
+    def wait_for(self, method: str, timeout: float = 30.0) -> dict:
+        """The first event ``method`` not yet waited for (it is consumed)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for index, event in enumerate(self.events):
+                if event.get("method") == method:
+                    return self.events.pop(index)
+            self.events.append(self._read(deadline, method))
+
+    def _read(self, deadline: float, waiting_for: str) -> dict:
+        while b"\0" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self._answers], [], [], left)[0]:
+                raise BrowserError(f"no answer to {waiting_for} in time; chromium's log: {self.log}")
+            chunk = os.read(self._answers, 1 << 16)
+            if not chunk:
+                raise BrowserError(f"chromium went away; its log: {self.log}")
+            self._buffer += chunk
+        raw, self._buffer = self._buffer.split(b"\0", 1)
+        return json.loads(raw)
+
+    def close(self) -> None:
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(self.pid, 0)
+        os.close(self._commands)
+        os.close(self._answers)
+
+
+class Page:
+    """One tab: open a file, read what is shown, click like a person, take a screenshot."""
+
+    def __init__(self, browser: Chromium):
+        self.browser = browser
+        target = browser.call("Target.createTarget", url="about:blank")["targetId"]
+        self.session = browser.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+        for domain in ("Page", "Runtime", "Log"):
+            self.call(f"{domain}.enable")
+        self.call("Emulation.setDeviceMetricsOverride", width=1280, height=900, deviceScaleFactor=1, mobile=False)
+
+    def call(self, method: str, **params) -> dict:
+        return self.browser.call(method, self.session, **params)
+
+    def open(self, path: Path) -> None:
+        self.browser.events.clear()
+        self.call("Page.navigate", url=path.resolve().as_uri())
+        self.browser.wait_for("Page.loadEventFired")
+        self.evaluate("document.readyState")  # every event the load produced has arrived before this answer
+
+    def evaluate(self, expression: str):
+        answer = self.call("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
+        if "exceptionDetails" in answer:
+            raise BrowserError(f"{expression!r} raised: {answer['exceptionDetails']}")
+        return answer["result"].get("value")
+
+    def errors(self) -> list[str]:
+        """What the console and the page reported as errors: exceptions, console.error, blocked loads."""
+        found = []
+        for event in self.browser.events:
+            method, params = event.get("method"), event.get("params", {})
+            if method == "Runtime.exceptionThrown":
+                found.append(params["exceptionDetails"].get("exception", {}).get("description")
+                             or params["exceptionDetails"].get("text"))
+            elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+                found.append(" ".join(str(a.get("value", a.get("description"))) for a in params.get("args", [])))
+            elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
+                found.append(params["entry"].get("text"))
+        return found
+
+    def click(self, selector: str) -> None:
+        """A real left click (mouse down and up) in the middle of the element's left part."""
+        box = self.evaluate(f"""(() => {{
+            const el = document.querySelector({json.dumps(selector)});
+            el.scrollIntoView({{block: "center"}});
+            const r = el.getBoundingClientRect();
+            return {{x: r.left + Math.min(40, r.width / 2), y: r.top + r.height / 2}};
+        }})()""")
+        for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+            self.call("Input.dispatchMouseEvent", type=kind, x=box["x"], y=box["y"], button="left", clickCount=1)
+
+    def screenshot(self, path: Path) -> Path:
+        data = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"]
+        path.write_bytes(base64.b64decode(data))
+        return path
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    chromium = Chromium(tmp_path_factory.mktemp("chromium"))
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    """A real run of the small catalog (one item fails on purpose) and its HTML report."""
+    root = write_project(tmp_path_factory.mktemp("html"))
+    proc = run_pytest(root, "--faultlab-report", "results.json")
+    assert proc.returncode == 1 and "1 failed, 7 passed" in proc.stdout, fail_message(proc)
+    report = faultlab(root, "report", "results.json", "--html", "report.html")
+    assert report.returncode == 0, fail_message(report)
+    return root / "results.json", root / "report.html"
+
+
+def own_runs():
+    path = os.environ.get("FAULTLAB_REPORT_RESULTS")
+    return [pytest.param(Path(path).resolve(), id="FAULTLAB_REPORT_RESULTS")] if path else []
+
+
+@pytest.fixture(params=["small-catalog", *own_runs()])
+def report(request, small_run, tmp_path):
+    if request.param == "small-catalog":
+        return small_run
+    results = request.param
+    html = tmp_path / "report.html"
+    proc = faultlab(None, "report", str(results), "--html", str(html))
+    assert proc.returncode == 0, fail_message(proc)
+    return results, html
+
+
+def keep_screenshot(page: Page, tmp_path: Path, name: str, record_property) -> Path:
+    shot = page.screenshot(tmp_path / f"{name}.png")
+    artifacts = os.environ.get("FAULTLAB_ARTIFACTS")
+    if artifacts:
+        Path(artifacts).mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, Path(artifacts) / shot.name)
+    record_property("screenshot", str(shot))
+    return shot
+
+
+def expected_matrix(results: list[dict]) -> dict[tuple[str, str], tuple[int, int, int, int]]:
+    """(mode, sanitizer) -> (broken as declared, broken total, fixed as declared, fixed total), from the file."""
+    cells: dict[tuple[str, str], list[int]] = {}
+    for r in results:
+        cell = cells.setdefault((r["case"].split("/")[0], r["sanitizer"]), [0, 0, 0, 0])
+        offset = 0 if r["variant"] == "broken" else 2
+        cell[offset] += bool(r["passed"])
+        cell[offset + 1] += 1
+    return {key: tuple(value) for key, value in cells.items()}
+
+
+def test_the_report_is_one_self_contained_file(small_run):
+    _, html_path = small_run
+    html = html_path.read_text()
+    assert not re.search(r"""(?:src|href|action)\s*=\s*["']?(?![#"']|data:)""", html), "a reference to another file"
+    assert not re.search(r"https?://|@import|url\(", html), "something that would load from elsewhere"
+    assert "<style>" in html and "<script>" in html
+
+
+def test_the_console_check_sees_errors_when_there_are_some(browser, tmp_path):
+    """The no-errors check below can fail: a page with a script error and a blocked load is caught."""
+    page = Page(browser)
+    bad = tmp_path / "bad.html"
+    bad.write_text('<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; script-src \'unsafe-inline\'">'
+                   '<img src="elsewhere.png"><script>console.error("told you"); notAFunction();</script>')
+    page.open(bad)
+    errors = page.errors()
+    assert any("notAFunction is not defined" in e for e in errors), errors
+    assert any("told you" in e for e in errors), errors
+    assert any("Content Security Policy" in (e or "") for e in errors), errors
+
+
+def test_the_page_loads_without_errors_and_the_matrix_matches_the_results(browser, report, tmp_path, record_property):
+    results_path, html_path = report
+    data = json.loads(results_path.read_text())
+    results = data["results"] if isinstance(data, dict) else data
+    page = Page(browser)
+    page.open(html_path)
+    assert page.errors() == []
+    assert page.evaluate("document.title") == "faultlab report"
+    expected = expected_matrix(results)
+    shown = page.evaluate("Array.from(document.querySelectorAll('#matrix td.cell'))"
+                          ".map(td => [td.dataset.mode, td.dataset.sanitizer, td.innerText])")
+    cells, empty = {}, set()
+    for mode, sanitizer, text in shown:
+        m = re.fullmatch(r"broken (\d+)/(\d+)\s+fixed (\d+)/(\d+)", text.strip())
+        if m:
+            cells[(mode, sanitizer)] = tuple(int(n) for n in m.groups())
+        else:
+            assert text.strip() == "–", text
+            empty.add((mode, sanitizer))
+    assert cells == expected
+    modes, configs = {m for m, _ in expected}, {s for _, s in expected}
+    assert empty == set(product(modes, configs)) - set(expected)
+    declared = sum(bool(r["passed"]) for r in results)
+    summary = page.evaluate("document.getElementById('summary').innerText")
+    assert summary.startswith(f"{len(results)} verdicts · {declared} as declared · {len(results) - declared} unexpected")
+    assert page.evaluate("document.querySelectorAll('details.card').length") == len({r["case"] for r in results})
+    keep_screenshot(page, tmp_path, "report-" + results_path.parent.name, record_property)
+
+
+def test_a_card_expands_when_clicked_and_shows_both_verdicts(browser, small_run, tmp_path, record_property):
+    _, html_path = small_run
+    page = Page(browser)
+    page.open(html_path)
+    card = "details.card[data-case='lifetime/demo-uaf']"
+    body_shown = f"document.querySelector(\"{card} .card-body\").checkVisibility()"
+    assert page.evaluate(f"document.querySelector(\"{card}\").open") is False
+    assert page.evaluate(body_shown) is False, "a closed card shows only its header"
+    # The unexpected verdict's card is open from the start: a failure is never hidden.
+    assert page.evaluate("document.querySelector(\"details.card[data-case='lifetime/demo-mislabelled']\").open")
+    page.click(f"{card} > summary")
+    assert page.evaluate(f"document.querySelector(\"{card}\").open") is True
+    assert page.evaluate(body_shown) is True
+    panels = page.evaluate(f"Array.from(document.querySelectorAll(\"{card} .verdict\")).map(v => v.innerText)")
+    assert len(panels) == 2
+    assert panels[0].startswith("broken heap-use-after-free as declared") and "READ of size 1" in panels[0]
+    assert panels[1].startswith("fixed ok clean")
+    assert "signature" in panels[0] and "CWE-416" in panels[0]
+    # The stacks fold: the native frames appear on a click on their summary.
+    frames = f"Array.from(document.querySelectorAll(\"{card} .verdict .stack:nth-of-type(2) li\")).filter(li => li.checkVisibility()).length"
+    assert page.evaluate(frames) == 0
+    page.click(f"{card} .verdict .stack:nth-of-type(2) > summary")
+    assert page.evaluate(frames) > 0
+    assert "touch_freed" in page.evaluate(f"document.querySelector(\"{card} .verdict .stack:nth-of-type(2)\").innerText")
+    assert page.errors() == []
+    keep_screenshot(page, tmp_path, "report-card-expanded", record_property)
+
+
+def test_only_unexpected_hides_the_cards_that_came_out_as_declared(browser, small_run):
+    _, html_path = small_run
+    page = Page(browser)
+    page.open(html_path)
+    visible = ("Array.from(document.querySelectorAll('details.card'))"
+               ".filter(c => c.checkVisibility()).map(c => c.dataset.case)")
+    assert len(page.evaluate(visible)) == 3
+    page.click("#only-unexpected")
+    assert page.evaluate(visible) == ["lifetime/demo-mislabelled"]
+    assert page.errors() == []
