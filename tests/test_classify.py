@@ -58,15 +58,20 @@ void free_twice(void) {
 """
 
 # Both threads enter C (ctypes releases the GIL) and meet at a relaxed spin barrier, which
-# orders nothing for TSan; then both touch the counter: a race on every run.
+# orders nothing for TSan; then they touch the counter in turn (in time, still unordered for
+# TSan, which can miss two accesses made at the very same instant): a race on every run.
 RACE_C = r"""
-static int arrived;
+static int arrived, turns_taken;
 static long counter;
 void bump_together(void) {
-    __atomic_fetch_add(&arrived, 1, __ATOMIC_RELAXED);
+    int ticket = __atomic_fetch_add(&arrived, 1, __ATOMIC_RELAXED);
     while (__atomic_load_n(&arrived, __ATOMIC_RELAXED) < 2)
         ;
+    while (__atomic_load_n(&turns_taken, __ATOMIC_RELAXED) < ticket)
+        ;
     counter++;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&turns_taken, 1, __ATOMIC_RELAXED);
 }
 """
 

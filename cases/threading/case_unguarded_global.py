@@ -5,7 +5,8 @@ two Python threads run C code truly in parallel; the GIL protects Python objects
 the library's memory. The library keeps a running total in a static ``long`` and updates
 it with a plain ``total += n``: two callers at once interleave the load and the store and
 one update is lost. A user sees totals that come out slightly low under load, never an
-error (TSan: data race on ``total``). The fix, in the C library, is a mutex around every
+error (TSan: data race on ``total``). The lab's gate in the C code has the two calls
+take turns in time, without ordering them for TSan, so the report comes every run. The fix, in the C library, is a mutex around every
 access to the global; a lock in the binding would also do, but only for callers that all
 go through that one binding.
 """
