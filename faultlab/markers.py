@@ -64,6 +64,18 @@ MARKERS: tuple[Marker, ...] = (
            "==12==ERROR: AddressSanitizer: heap-use-after-free on address 0x606000 at pc 0x7f bp 0x7ffd sp 0x7ffd"),
     Marker("heap-buffer-overflow", "asan", _ASAN + r"heap-buffer-overflow.*",
            "==12==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x602000000015 at pc 0x7f bp 0x7ffd sp 0x7ffd"),
+    # An access wider than 16 bytes (a struct copy, a memcpy inlined) that starts in bounds
+    # and ends past them: ASan calls it unknown-crash, and its address description says where.
+    Marker("heap-buffer-overflow", "asan",
+           _ASAN + r"unknown-crash.*(?=(?:\n.*)*?\n0x[0-9a-f]+ is located \d+ bytes to the (?:right|left) of \d+-byte region)",
+           "==12==ERROR: AddressSanitizer: unknown-crash on address 0x606000f9a7f0 at pc 0x7f bp 0x7ffd sp 0x7ffd\n"
+           "READ of size 24 at 0x606000f9a7f0 thread T0\n"
+           "0x606000f9a800 is located 0 bytes to the right of 64-byte region [0x606000f9a7c0,0x606000f9a800)"),
+    Marker("global-buffer-overflow", "asan",
+           _ASAN + r"unknown-crash.*(?=(?:\n.*)*?\n0x[0-9a-f]+ is located \d+ bytes to the (?:right|left) of global variable)",
+           "==12==ERROR: AddressSanitizer: unknown-crash on address 0x55d0 at pc 0x7f bp 0x7ffd sp 0x7ffd\n"
+           "READ of size 32 at 0x55d0 thread T0\n"
+           "0x55e0 is located 0 bytes to the right of global variable 'table' defined in 'lookup.c:3:13' (0x55d0) of size 16"),
     Marker("stack-buffer-overflow", "asan", _ASAN + r"stack-buffer-(?:overflow|underflow).*",
            "==12==ERROR: AddressSanitizer: stack-buffer-overflow on address 0x7ffd at pc 0x55 bp 0x7ffd sp 0x7ffd"),
     Marker("global-buffer-overflow", "asan", _ASAN + r"global-buffer-overflow.*",
@@ -173,7 +185,7 @@ SIGNAL_KINDS = {
 # Frames in these modules or functions say nothing about the bug: runtimes and plumbing.
 UNINTERESTING_MODULES = re.compile(
     r"^(?:libc[./-]|libc\.so|libsanitizer/|libpthread|ld-linux|libpython|python3?(?:\.\d+)?$|libffi|_cffi_backend|_ctypes"
-    r"|libasan|libtsan|libubsan|liblsan|libstdc\+\+|libgcc|libjvm|libfuzzer|<frozen|runpy\.py|threading\.py"
+    r"|libasan|libtsan|libubsan|liblsan|libstdc\+\+|libgcc|libjvm|libfuzzer|test-runner/|<frozen|runpy\.py|threading\.py"
     r"|faultlab|drive\.py|catalog\.py|forkserver\.py|sitecustomize\.py|\?\?|$)"
 )
 UNINTERESTING_FUNCTIONS = re.compile(

@@ -27,12 +27,14 @@ _FAULTHANDLER_THREAD = re.compile(r"^(?:Current thread|Thread) 0x[0-9a-f]+ \(mos
 
 
 # Source paths that give away a runtime even when a frame names a .c file, not a .so:
-# CPython's source tree, glibc's, libffi's.
+# CPython's source tree, glibc's, libffi's; and Python test machinery installed in site-packages.
 _RUNTIME_SOURCES = (
     (re.compile(r"(?:^|/)(?:Python|Objects|Modules|Include|Parser|Programs)/"), "libpython"),
     (re.compile(r"(?:^|/)(?:nptl|sysdeps|stdlib|malloc|libio|string|misc|elf|csu|signal|posix)/"), "libc"),
     (re.compile(r"(?:^|/)libffi[^/]*/|(?:^|/)src/x86/"), "libffi"),
     (re.compile(r"(?:^|/)(?:libsanitizer|compiler-rt)/"), "libsanitizer"),
+    # The test drivers' own machinery: Hypothesis' engine between a case and its property, pytest's hooks.
+    (re.compile(r"(?:^|/)site-packages/(?:hypothesis|_pytest|pluggy)/"), "test-runner"),
 )
 
 

@@ -41,6 +41,10 @@ int read_returned_stack(void) { return escape_local()[1]; }
 int add_one(int x) { return x + 1; }                      /* called with INT_MAX */
 void check_count(int count) { assert(count >= 0); }
 void free_inside(void) { char *p = malloc(40); free(p + 1); }  /* not a pointer malloc returned */
+struct wide { long a, b, c; };
+long copy_wide(void) { struct wide *p = calloc(1, 16); struct wide w = *p; free(p); return w.a; }  /* 24 of 16 bytes */
+long table[2];
+long copy_wide_global(void) { struct wide w = *(struct wide *)table; return w.a; }  /* 24 of 16 bytes */
 """
 
 # glibc keeps up to 7 freed blocks per size in its per-thread cache; taking 7 out first makes
@@ -195,6 +199,19 @@ def test_asan_heap_buffer_overflow(memory_bugs, diagnose_code):
     d.expect("heap-buffer-overflow", summary=rf"heap-buffer-overflow in read_past_end \(memory_bugs\.c:{line(MEMORY_BUGS_C, 'int read_past_end')}\)",
              signal="SIGABRT", stderr=r"0 bytes to the right of 16-byte region")
     assert any(e.startswith("READ of size 4") for e in d.verdict.evidence), d
+
+
+@pytest.mark.parametrize("function, kind, located", [
+    ("copy_wide", "heap-buffer-overflow", "16-byte region"),
+    ("copy_wide_global", "global-buffer-overflow", "global variable 'table'"),
+])
+def test_asan_unknown_crash_past_a_block_is_decided_by_where_the_address_is(memory_bugs, diagnose_code, function, kind, located):
+    # A 24-byte struct copy out of a 16-byte block starts in bounds: ASan's headline says
+    # unknown-crash, and only its description of the address says where the access went.
+    d = diagnose_code(call(memory_bugs["asan"], function), sanitizer="asan")
+    d.expect(kind, summary=rf"^ERROR: AddressSanitizer: unknown-crash in {function} \(memory_bugs\.c:\d+\)$",
+             signal="SIGABRT", stderr=r"READ of size 24 at")
+    assert any(re.match(rf"0x[0-9a-f]+ is located 0 bytes to the right of {located}", e) for e in d.verdict.evidence), d
 
 
 def test_asan_double_free(memory_bugs, diagnose_code):
