@@ -7,10 +7,16 @@ surrogate halves. The broken binding allocates ``4 * len(text) + 1`` bytes, UTF-
 worst case per code point, which is enough for every UTF-8 string and too little for
 emoji in modified UTF-8; the library fills the buffer it was promised is large enough
 and writes past its end. A user sees nothing for ASCII text and, for a string of emoji,
-memory corruption (ASan: heap-buffer-overflow WRITE in the encoder). The fix, in the
-binding, asks the library for the size in bytes (``mutf8_length``) before allocating.
+memory corruption (ASan: heap-buffer-overflow WRITE in the encoder). Hypothesis drives
+both variants with the same emoji-heavy strings (``faultlab.strategies``); the broken
+sizing survives the first few, ASCII and NUL among them, and overflows on the first
+emoji. The fix, in the binding, asks the library for the size in bytes
+(``mutf8_length``) before allocating.
 """
 
+from hypothesis import given
+
+from faultlab import strategies
 from faultlab.catalog import Case
 from faultlab.native import Library
 
@@ -19,7 +25,6 @@ CDEF = """
 long mutf8_length(const char *utf8, size_t len);
 long mutf8_from_utf8(const char *utf8, size_t len, char *out);
 """
-REACTIONS = "👍🎉🚀🔥"  # 4 code points, 8 UTF-16 units, 16 UTF-8 bytes, 24 modified UTF-8 bytes
 
 length_units = Case(
     id="encoding/length-units",
@@ -33,17 +38,26 @@ length_units = Case(
 )
 
 
+def encode_into(buffer_size) -> None:
+    """Encode every drawn text into a buffer of ``buffer_size(lib, text, utf8)`` bytes, and check it."""
+    ffi, lib = LIB.cffi(CDEF)
+
+    @strategies.DETERMINISTIC
+    @given(strategies.emoji_heavy_text())
+    def encode(text):
+        utf8 = text.encode("utf-8")
+        out = ffi.new("char[]", buffer_size(lib, text, utf8))
+        written = lib.mutf8_from_utf8(utf8, len(utf8), out)
+        assert written == lib.mutf8_length(utf8, len(utf8))
+
+    encode()
+
+
 @length_units.broken
 def size_by_code_points():
-    ffi, lib = LIB.cffi(CDEF)
-    utf8 = REACTIONS.encode("utf-8")
-    out = ffi.new("char[]", 4 * len(REACTIONS) + 1)  # FLAW: 4 bytes per code point is UTF-8's bound, not MUTF-8's 6
-    lib.mutf8_from_utf8(utf8, len(utf8), out)
+    encode_into(lambda lib, text, utf8: 4 * len(text) + 1)  # FLAW: 4 bytes per code point is UTF-8's bound, not MUTF-8's 6
 
 
 @length_units.fixed
 def size_by_the_library():
-    ffi, lib = LIB.cffi(CDEF)
-    utf8 = REACTIONS.encode("utf-8")
-    out = ffi.new("char[]", lib.mutf8_length(utf8, len(utf8)) + 1)  # FIX: the size in bytes of the encoding written
-    lib.mutf8_from_utf8(utf8, len(utf8), out)
+    encode_into(lambda lib, text, utf8: lib.mutf8_length(utf8, len(utf8)) + 1)  # FIX: the size in bytes of the encoding written

@@ -11,5 +11,7 @@ struct sensor_reading {
 
 /* Fills *out, which the caller allocates, with the latest reading of sensor_id; returns 0. */
 int sensor_read(uint32_t sensor_id, struct sensor_reading *out);
+/* Keeps a copy of *reading as the latest of its sensor (a replayed log, a calibration); returns 0. */
+int sensor_store(const struct sensor_reading *reading);
 /* SENSOR_ABI_VERSION as the library was built: a binding compares it with its own. */
 int sensor_abi_version(void);
