@@ -1,7 +1,8 @@
 """The whole catalog's wall time under pytest, and the time from a crash to its verdict.
 
 Suite: ``pytest cases/`` serial and with ``-n 2`` (this machine's two cores), each with
-the default spawn isolation and with ``--faultlab-isolation auto``; baseline: serial, spawn.
+``--faultlab-isolation spawn`` and with the default ``auto`` (the fork server where it is
+sound); baseline: serial, spawn.
 The catalog is whatever ``cases/`` holds when the bench runs (its size is reported); as a
 stand-in for the full catalog, 20 renamed copies of the example case (cffi, ASan) are timed
 too. ``--quick`` times a one-case catalog in a temporary folder instead.
@@ -33,9 +34,9 @@ COMMAND = "faultlab bench suite"
 PROBES = Path(__file__).with_name("probes.py")
 BASELINE = "serial, spawn"
 CONFIGS = {
-    BASELINE: [],
+    BASELINE: ["--faultlab-isolation", "spawn"],
     "serial, fork server": ["--faultlab-isolation", "auto"],
-    "-n 2, spawn": ["-n", "2"],
+    "-n 2, spawn": ["-n", "2", "--faultlab-isolation", "spawn"],
     "-n 2, fork server": ["-n", "2", "--faultlab-isolation", "auto"],
 }
 SYNTHETIC_COPIES = 20

@@ -29,8 +29,9 @@ def pytest_addoption(parser):
     group.addoption("--faultlab-sanitizer", action="append", metavar="NAME",
                     help="only run the configurations of this sanitizer (repeatable)")
     group.addoption("--faultlab-sarif", metavar="PATH", help="write the run's verdicts as SARIF 2.1.0 to PATH")
-    group.addoption("--faultlab-isolation", default="spawn", choices=("auto", "fork", "spawn"),
-                    help="spawn a fresh interpreter per item (default), or fork it from a warm server where sound")
+    group.addoption("--faultlab-isolation", default="auto", choices=("auto", "fork", "spawn"),
+                    help="fork each item from a warm server where that is sound and spawn it elsewhere "
+                         "(auto, the default), always fork, or always spawn a fresh interpreter")
 
 
 def pytest_configure(config):
