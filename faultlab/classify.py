@@ -126,6 +126,9 @@ def classify(outcome: Outcome) -> Verdict:
         headline = _clean(match.group(0))
         evidence = _evidence(match.group(0), text, kind)
         native = stacks.sanitizer_stack(text[match.start():]) if marker.source in ("asan", "tsan", "ubsan", "lsan") else ()
+        if marker.source == "jvm":
+            native = stacks.jvm_frames(text[match.start():])
+            headline = "the JVM caught " + re.sub(r"^#\s+|\s+at pc=.*$", "", headline)
         if marker.kind == "swallowed-exception":
             python = stacks.python_stack(text[match.start():])
         if not python and text is outcome.stdout:

@@ -143,6 +143,14 @@ MARKERS: tuple[Marker, ...] = (
            "UnicodeDecodeError: 'utf-8' codec can't decode byte 0xed in position 5: invalid continuation byte"),
     Marker("encoding-corruption", "java", r"java\.nio\.charset\.MalformedInputException.*",
            "java.nio.charset.MalformedInputException: Input length = 1"),
+    # The JVM's fatal error report (on stdout): the signal its handler caught, in a JNI
+    # library or in the VM. It exits 1 or aborts, depending on -XX:+CreateCoredumpOnCrash.
+    Marker("segv", "jvm", r"^#\s+SIGSEGV \(0xb\) at pc=.*",
+           "#  SIGSEGV (0xb) at pc=0x00007f56c46d2f94, pid=27963, tid=27965"),
+    Marker("bus-error", "jvm", r"^#\s+SIGBUS \(0x7\) at pc=.*", "#  SIGBUS (0x7) at pc=0x00007f3a2c1b8e51, pid=4242, tid=4243"),
+    Marker("fpe", "jvm", r"^#\s+SIGFPE \(0x8\) at pc=.*", "#  SIGFPE (0x8) at pc=0x00007f3a2c1b8e51, pid=4242, tid=4243"),
+    Marker("illegal-instruction", "jvm", r"^#\s+SIGILL \(0x4\) at pc=.*",
+           "#  SIGILL (0x4) at pc=0x00007f3a2c1b8e51, pid=4242, tid=4243"),
     # CPython's fatal signal reports (faulthandler), when no sanitizer said more.
     Marker("segv", "faulthandler", r"Fatal Python error: Segmentation fault", "Fatal Python error: Segmentation fault",
            "or the child ended by SIGSEGV"),

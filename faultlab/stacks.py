@@ -71,6 +71,30 @@ def sanitizer_stack(text: str) -> tuple[Frame, ...]:
     return tuple(frames)
 
 
+# hs_err's frame notation, "# C  [libcrash.so+0x1109]  Java_Crash_boom+0x10": C native, V the VM,
+# j/J interpreted/compiled Java ("J 12 c2 Crash.boom()V (5 bytes) @ 0x7f... [0x7f...+0x2c]").
+_JVM_NATIVE_FRAME = re.compile(r"^#?\s*[CV]\s+\[(?P<obj>[^\]+]+)\+0x[0-9a-f]+\]\s+(?P<func>[^+\s]+)")
+_JVM_JAVA_FRAME = re.compile(r"^#?\s*[jJ]\s+(?:\d+\s+c\d\s+)?(?P<func>[\w$.<>]+)\(")
+
+
+def jvm_frames(text: str) -> tuple[Frame, ...]:
+    """The frames of a JVM fatal error report that follow "Problematic frame:" (on stdout, one frame)."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if "Problematic frame:" in line), None)
+    if start is None:
+        return ()
+    frames = []
+    for line in lines[start + 1:]:
+        native, java = _JVM_NATIVE_FRAME.match(line), _JVM_JAVA_FRAME.match(line)
+        if native:
+            frames.append(Frame(native.group("func"), _module(native.group("obj"))))
+        elif java:
+            frames.append(Frame(java.group("func"), "java"))
+        else:
+            break
+    return tuple(frames)
+
+
 def gdb_stack(lines: tuple[str, ...] | list[str]) -> tuple[Frame, ...]:
     frames = []
     for line in lines:

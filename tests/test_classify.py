@@ -9,10 +9,12 @@ edge cases.
 
 import re
 import shutil
+import subprocess
 import textwrap
 
 import pytest
 
+from faultlab import toolchain
 from faultlab.classify import classify, is_deadlock
 from faultlab.outcome import Outcome, ThreadState
 from faultlab.stacks import faulthandler_threads, gdb_stack, python_stack, sanitizer_stack
@@ -484,3 +486,48 @@ def test_recorded_glibc_messages(recorded_output, name, kind, headline):
     verdict = classify(recorded_outcome(text))
     assert (verdict.kind, verdict.evidence[0]) == (kind, headline), command
     assert verdict.python_stack and verdict.signal == "SIGABRT"
+
+
+# --- a Java program: the JVM's own fatal error report ---------------------------------------------
+
+# A JNI method that writes through NULL, and the class that calls it. The JVM catches the
+# SIGSEGV, prints its fatal error report on stdout and writes hs_err_pid*.log (here under
+# -XX:ErrorFile in the test's tmp dir); it exits 1 without a core dump, so only the report
+# tells a crash from a plain failure.
+JNI_CRASH_C = r"""
+#include <jni.h>
+JNIEXPORT void JNICALL Java_Crash_store(JNIEnv *env, jclass cls, jint value) {
+    (void)env; (void)cls;
+    *(volatile jint *)0 = value;
+}
+"""
+JNI_CRASH_JAVA = """
+public class Crash {
+    static native void store(int value);
+    public static void main(String[] args) {
+        System.loadLibrary("jnicrash");
+        store(42);
+    }
+}
+"""
+
+
+@pytest.mark.skipif(toolchain.find_jdk() is None, reason="needs a JDK (javac, jni.h)")
+def test_a_jni_library_crashing_the_jvm_is_a_segv_in_its_frame(compile_c, diagnose_command, tmp_path):
+    jdk = toolchain.find_jdk()
+    where = tmp_path / "jni"
+    where.mkdir()
+    source = where / "jnicrash.c"
+    source.write_text(textwrap.dedent(JNI_CRASH_C).lstrip())
+    built = subprocess.run(["gcc", "-g", "-O0", "-fPIC", "-shared", f"-I{jdk}/include", f"-I{jdk}/include/linux",
+                            str(source), "-o", str(where / "libjnicrash.so")], capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    (where / "Crash.java").write_text(textwrap.dedent(JNI_CRASH_JAVA).lstrip())
+    javac = subprocess.run([str(jdk / "bin" / "javac"), "-d", str(where), str(where / "Crash.java")],
+                           capture_output=True, text=True)
+    assert javac.returncode == 0, javac.stderr
+    d = diagnose_command([str(jdk / "bin" / "java"), "-XX:-CreateCoredumpOnCrash", f"-XX:ErrorFile={tmp_path}/hs_err.log",
+                          f"-Djava.library.path={where}", "-cp", str(where), "Crash"], cwd=str(tmp_path))
+    d.expect("segv", exit_code=1, summary=r"^the JVM caught SIGSEGV \(0xb\) in Java_Crash_store \(libjnicrash\.so\)$")
+    assert [f.function for f in d.verdict.native_stack][:1] == ["Java_Crash_store"], d
+    assert (tmp_path / "hs_err.log").exists()
