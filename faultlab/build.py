@@ -115,23 +115,33 @@ def build_library(name: str, *, sources: tuple[str, ...] = (), includes: tuple[s
     for path in _inputs(src_paths, inc_paths):
         key.update(str(path.relative_to(root) if path.is_relative_to(root) else path).encode())
         key.update(path.read_bytes())
-    digest = key.hexdigest()[:20]
-    out_dir = cache_root() / digest
-    target = out_dir / f"lib{Path(name).name}.so"
+    target = cache_root() / key.hexdigest()[:20] / f"lib{Path(name).name}.so"
+    return compile_once(target, [compiler, *flags, *map(str, src_paths), "-o", "{output}", *link],
+                        failure=f"{name}: {compiler} failed")
+
+
+def compile_once(target: Path, command: list[str], *, failure: str, error=BuildError) -> Path:
+    """``target``, produced by ``command`` (``{output}`` stands for the file it writes) unless it exists.
+
+    One process builds while the others wait on the lock; the result appears by an atomic
+    rename, so nobody sees a torn file. A failure raises ``error`` with ``failure`` and the
+    compiler's first error line.
+    """
     if target.exists():
         return target
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(out_dir / ".lock")):
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(target.parent / ".lock")):
         if target.exists():
             return target
-        fd, tmp = tempfile.mkstemp(prefix=".build-", suffix=".so", dir=out_dir)
+        fd, tmp = tempfile.mkstemp(prefix=".build-", suffix=target.suffix, dir=target.parent)
         os.close(fd)
-        cmd = [compiler, *flags, *map(str, src_paths), "-o", tmp, *link]
-        proc = subprocess.run(cmd, capture_output=True, text=True, errors="backslashreplace")
+        proc = subprocess.run([tmp if arg == "{output}" else arg for arg in command],
+                              capture_output=True, text=True, errors="backslashreplace")
         if proc.returncode != 0:
             os.unlink(tmp)
-            first = next((line for line in proc.stderr.splitlines() if ": error:" in line or ": fatal error:" in line),
-                         proc.stderr.strip()[:200])
-            raise BuildError(f"{name}: {compiler} failed: {first.strip()}")
+            lines = proc.stderr.splitlines()
+            first = next((line for line in lines if ": error:" in line or ": fatal error:" in line), None) or next(
+                (line for line in lines if "error" in line), proc.stderr.strip()[:200])
+            raise error(f"{failure}: {first.strip()}")
         os.replace(tmp, target)
     return target

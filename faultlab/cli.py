@@ -14,6 +14,7 @@ import sys
 
 from . import build, catalog, sanitizers
 from .classify import classify
+from .progress import Progress
 from .report import format_verdict
 from .runner import run
 
@@ -85,12 +86,15 @@ def cmd_run(args) -> int:
     plan = [(c, v, s) for c in cases for s in ([args.sanitizer] if args.sanitizer else c.expect)
             if s in c.expect for v in variants]
     results = []
-    for index, (case, variant, sanitizer) in enumerate(plan, 1):
-        result = run_case(case, variant, sanitizer)
-        results.append(result)
-        if args.all and not args.json:
+    # A bar on a terminal, "[i/N] ..." lines in a log; nothing but the JSON with --json.
+    with Progress(len(plan), live=None if args.all and not args.json else False) as progress:
+        for case, variant, sanitizer in plan:
+            progress.start(f"{case.id} {variant} under {sanitizer}")
+            result = run_case(case, variant, sanitizer)
+            results.append(result)
             mark = "ok  " if result.passed else "FAIL"
-            print(f"[{index}/{len(plan)}] {mark} {case.id} {variant} under {sanitizer}: {result.verdict.kind}", flush=True)
+            progress.done(f"{mark} {case.id} {variant} under {sanitizer}: {result.verdict.kind}"
+                          if args.all and not args.json else None)
     if args.json:
         print(json.dumps([r.to_dict() for r in results], indent=1))
     elif not args.all:
@@ -106,13 +110,15 @@ def cmd_run(args) -> int:
 def cmd_build(args) -> int:
     cases = catalog.discover()
     configs = [args.sanitizer] if args.sanitizer else sorted({s for c in cases for s in c.expect})
+    plan = [(case, s, v) for case in cases for s in configs if s in case.expect or args.sanitizer
+            for v in catalog.VARIANTS]
     count = 0
-    for case in cases:
-        for s in configs:
-            if s in case.expect or args.sanitizer:
-                for v in catalog.VARIANTS:
-                    case.build(s, v)
-                    count += len(case.libraries)
+    with Progress(len(plan)) as progress:  # a bar on a terminal; in a log, only the summary below
+        for case, s, v in plan:
+            progress.start(f"building {case.id} ({s}, {v})")
+            case.build(s, v)
+            count += len(case.libraries)
+            progress.done()
     print(f"built {count} library variants for {len(cases)} cases ({', '.join(configs)})")
     return EXIT_OK
 

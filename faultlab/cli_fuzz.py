@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .catalog import VARIANTS
 from .cli import EXIT_FAULT, EXIT_OK, UsageError
+from .progress import Progress
 from .report import format_verdict
 
 DEFAULT_TIME_S = 60.0
@@ -99,18 +100,23 @@ def _fuzz(args) -> int:
     seconds = args.time if args.time is not None else (None if args.runs else DEFAULT_TIME_S)
     variant = args.variant or "broken"
     results = []
-    for target in targets:
-        if not args.json:
-            box = f"{seconds:g} s" if seconds else f"{args.runs} runs"
-            coverage = "without native coverage" if args.no_native_coverage else "with native coverage"
-            print(f"fuzzing {target.name} ({variant}, {coverage}) for {box}, {args.jobs} job(s) ...", file=sys.stderr,
-                  flush=True)
-        result = fuzz(target, variant=variant, seconds=seconds, runs=args.runs, jobs=args.jobs,
-                      native_coverage=not args.no_native_coverage, keep_going=args.keep_going, fresh=args.fresh,
-                      merge=args.merge, work=args.workdir, artifacts=args.artifacts)
-        results.append(result)
-        if not args.json:
-            print(_describe(result), flush=True)
+    box = f"{seconds:g} s" if seconds else f"{args.runs} runs"
+    coverage = "without native coverage" if args.no_native_coverage else "with native coverage"
+    # On a terminal, a bar on stderr over the result lines; in a log, one "fuzzing ..." line per target.
+    with Progress(len(targets), stream=sys.stderr) as progress:
+        for target in targets:
+            step = f"fuzzing {target.name} ({variant}, {coverage}) for {box}, {args.jobs} job(s)"
+            if not args.json and not progress.live:
+                progress.echo(step + " ...")
+            progress.start(step)
+            result = fuzz(target, variant=variant, seconds=seconds, runs=args.runs, jobs=args.jobs,
+                          native_coverage=not args.no_native_coverage, keep_going=args.keep_going, fresh=args.fresh,
+                          merge=args.merge, work=args.workdir, artifacts=args.artifacts)
+            results.append(result)
+            progress.done()
+            if not args.json:
+                progress.hide()
+                print(_describe(result), flush=True)
     if args.json:
         print(json.dumps({"faultlab_fuzz": 1, "targets": [r.to_dict() for r in results]}, indent=1))
     return EXIT_FAULT if any(r.new_findings for r in results) else EXIT_OK

@@ -8,7 +8,7 @@ Markers with no pattern are decided by the exit status alone; their ``condition`
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import signal as _signal
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)

@@ -121,3 +121,15 @@ def recorded(name: str) -> tuple[str, str]:
 @pytest.fixture
 def recorded_output():
     return recorded
+
+
+@pytest.fixture(scope="session", autouse=True)
+def committed_seeds_stay_as_they_are():
+    """No test writes into fuzz/corpus/: libFuzzer adds what it finds to its first corpus folder, so tests hand it copies."""
+    corpus = Path(__file__).parents[1] / "fuzz" / "corpus"
+    before = sorted(str(p.relative_to(corpus)) for p in corpus.rglob("*"))
+    yield
+    after = sorted(str(p.relative_to(corpus)) for p in corpus.rglob("*"))
+    assert after == before, f"the test run changed fuzz/corpus/: added {sorted(set(after) - set(before))}, " \
+                            f"removed {sorted(set(before) - set(after))}"
+

@@ -1,11 +1,8 @@
 """The build cache: content-addressed, one build under concurrency, clear errors."""
 
 import multiprocessing
-import os
-import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest

@@ -14,6 +14,8 @@ import threading
 import time
 
 import pytest
+from processes import gone
+from small_catalog import UAF_C
 
 from faultlab import catalog, execute, forkserver, hang, runner
 from faultlab.classify import classify
@@ -158,14 +160,6 @@ def spawned(case, variant, **options):
     return runner.run(case.argv(variant), **options)
 
 
-def gone(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
-
-
 @pytest.mark.parametrize("variant, kind", [("broken", "segv"), ("fixed", "python-exception")])
 def test_a_forked_crash_gets_the_verdict_a_spawned_one_gets(project, server, variant, kind):
     fork, spawn = classify(forked(server, project["crash"], variant)), classify(spawned(project["crash"], variant))
@@ -302,21 +296,7 @@ def test_the_plugin_option_forks_asan_items(tmp_path):
         uaf.broken(lambda: LIB.ctypes().touch_freed())
         uaf.fixed(lambda: LIB.ctypes().touch_freed())
     ''')
-    native = textwrap.dedent('''
-        #include <stdlib.h>
-        int touch_freed(void) {
-            char *p = malloc(16);
-            p[0] = 7;
-        #ifdef FAULTLAB_FIXED
-            int v = p[0]; /* FIX: read before free */
-            free(p);
-            return v;
-        #else
-            free(p);
-            return p[0]; /* FLAW: read after free */
-        #endif
-        }
-    ''')
+    native = UAF_C
     (tmp_path / "native" / "lifetime").mkdir(parents=True)
     (tmp_path / "native" / "lifetime" / "uaf.c").write_text(native)
     (tmp_path / "cases" / "lifetime").mkdir(parents=True)

@@ -9,6 +9,7 @@ harnesses belong to the nightly job (.github/workflows/nightly-fuzz.yml).
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -142,6 +143,13 @@ def test_every_failure_mode_has_a_harness_with_seeds():
             assert list((ROOT / "fuzz" / "corpus" / t.name).iterdir()), f"{t.name} has no seed corpus"
 
 
+def test_the_nightly_job_fuzzes_every_harness():
+    workflow = (ROOT / ".github" / "workflows" / "nightly-fuzz.yml").read_text()
+    matrix = re.search(r"^\s+target: \[(.*)\]$", workflow, re.MULTILINE)
+    assert matrix, "nightly-fuzz.yml has no 'target: [...]' matrix"
+    assert sorted(t.strip() for t in matrix.group(1).split(",")) == sorted(t.name for t in discover())
+
+
 def test_clusterfuzzlite_build_steps_produce_runnable_targets(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
@@ -157,7 +165,8 @@ def test_clusterfuzzlite_build_steps_produce_runnable_targets(tmp_path):
     # The launcher loads the library build.sh compiled (FAULTLAB_BUILD unset would mean gcc, no counters).
     runtime = coverage.runtime("asan").child_env("fixed")
     del runtime["FAULTLAB_BUILD"], runtime["FAULTLAB_VARIANT"]
-    seeds = ROOT / "fuzz" / "corpus" / "lifetime_sessions"
+    # libFuzzer writes what it finds into its first corpus folder: a copy, never the committed seeds.
+    seeds = shutil.copytree(ROOT / "fuzz" / "corpus" / "lifetime_sessions", tmp_path / "corpus")
     ran = subprocess.run([str(out / "lifetime_sessions"), "-runs=500", str(seeds)], env=runtime, capture_output=True,
                          text=True, timeout=60)
     assert ran.returncode == 0, ran.stderr[-3000:]

@@ -4,25 +4,10 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 
 import pytest
+from small_catalog import UAF_C
 
-UAF_C = r"""
-#include <stdlib.h>
-int touch_freed(void) {
-    char *p = malloc(16);
-    p[0] = 7;
-#ifdef FAULTLAB_FIXED
-    int v = p[0]; /* FIX: read before free */
-    free(p);
-    return v;
-#else
-    free(p);
-    return p[0]; /* FLAW: read after free */
-#endif
-}
-"""
 
 CASE_PY = '''
 """A use-after-free inside C, fixed in C."""

@@ -13,8 +13,9 @@ import sys
 import textwrap
 
 import pytest
+from processes import assert_group_gone, gone
 
-from faultlab import classify, hang, run, runner
+from faultlab import classify, run, runner
 
 PYTHON = sys.executable
 requires_gdb = pytest.mark.skipif(shutil.which("gdb") is None, reason="gdb prints the native stacks of a hung child")
@@ -23,20 +24,6 @@ requires_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc compi
 
 def run_code(code: str, **options):
     return run([PYTHON, "-c", textwrap.dedent(code)], **options)
-
-
-def gone(pid: int) -> bool:
-    """No such process, or only its zombie (the kernel keeps it until its new parent reaps it)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
-
-
-def assert_group_gone(pgid: int) -> None:
-    assert hang.group_members(pgid) == [], f"processes of group {pgid} survived the run"
-    assert gone(pgid)
 
 
 # A grandchild that ignores SIGTERM and would sleep for a minute; it writes its pid file

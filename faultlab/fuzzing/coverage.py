@@ -28,11 +28,8 @@ import platform
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
-from filelock import FileLock
 
 from .. import build, sanitizers
 
@@ -64,25 +61,10 @@ def libfuzzer() -> Path:
     """The shared libFuzzer, built once per archive into the build cache (lock + atomic rename)."""
     archive = clang_runtime("fuzzer_no_main")
     digest = hashlib.sha256(build.compiler_version(build.CLANG).encode() + archive.read_bytes()).hexdigest()[:20]
-    out_dir = build.cache_root() / f"libfuzzer-{digest}"
-    target = out_dir / "libfuzzer.so"  # the name markers.UNINTERESTING_MODULES knows
-    if target.exists():
-        return target
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(out_dir / ".lock")):
-        if target.exists():
-            return target
-        fd, tmp = tempfile.mkstemp(prefix=".build-", suffix=".so", dir=out_dir)
-        os.close(fd)
-        cmd = [build.CLANG, "-shared", "-o", tmp, "-Wl,--whole-archive", str(archive), "-Wl,--no-whole-archive",
+    target = build.cache_root() / f"libfuzzer-{digest}" / "libfuzzer.so"  # the name markers.UNINTERESTING_MODULES knows
+    command = [build.CLANG, "-shared", "-o", "{output}", "-Wl,--whole-archive", str(archive), "-Wl,--no-whole-archive",
                "-lstdc++", "-lpthread", "-ldl", "-lm"]
-        proc = subprocess.run(cmd, capture_output=True, text=True, errors="backslashreplace")
-        if proc.returncode != 0:
-            os.unlink(tmp)
-            first = next((line for line in proc.stderr.splitlines() if "error" in line), proc.stderr.strip()[:200])
-            raise FuzzSetupError(f"cannot link the shared libFuzzer: {first.strip()}")
-        os.replace(tmp, target)
-    return target
+    return build.compile_once(target, command, failure="cannot link the shared libFuzzer", error=FuzzSetupError)
 
 
 @dataclass(frozen=True)
