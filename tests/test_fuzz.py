@@ -106,6 +106,20 @@ def test_reproduce_gives_the_stored_signature_and_the_fix_survives_it(stored):
     assert "ok [unknown]" in fixed.stdout and "signature: DIFFERS" in fixed.stdout, fixed.explain
 
 
+def test_minimize_shrinks_a_stored_input_and_keeps_the_original(tmp_path):
+    long_input = tmp_path / "long"
+    long_input.write_bytes(b"FUZZ" + b"\x02 and many more bytes than the bug needs" * 4)
+    finding = triage.triage(find(PROBE), long_input, variant="broken", native_coverage=True, root=tmp_path / "artifacts")
+    done = faultlab_fuzz("--reproduce", str(finding.artifact), "--minimize", "--time", "2", "--json")
+    assert done.returncode == 1, done.explain
+    report = json.loads(done.stdout)
+    before, after = report["minimized"]
+    assert before == len(long_input.read_bytes()) and after < before, done.explain
+    assert (finding.artifact / "input.original").read_bytes() == long_input.read_bytes()
+    assert len((finding.artifact / "input").read_bytes()) == after
+    assert report["same_signature"], done.explain
+
+
 def test_no_crash_exits_0_and_leaves_the_committed_seeds_alone(tmp_path):
     seeds = ROOT / "fuzz" / "corpus" / "lifetime_sessions"
     before = {p.name: p.read_bytes() for p in seeds.iterdir()}
