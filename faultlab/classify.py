@@ -23,7 +23,7 @@ _BLOCKED_FRAME = re.compile(
 _BLOCKED_WCHAN = re.compile(r"futex")
 _NEUTRAL_WCHAN = re.compile(r"do_wait|wait4|pipe_read|pipe_wait")  # a parent waiting for its child
 _EVIDENCE_CONTEXT = re.compile(r"^\s*(?:READ|WRITE) of size .*|^\s*(?:Read|Write|Previous write|Previous read|Atomic \w+) of size .*"
-                               r"|^0x[0-9a-f]+ is located .*|^SUMMARY: \w+Sanitizer: .*|^\w*(?:Error|Exception): .*"
+                               r"|^(?:Address )?0x[0-9a-f]+ is located .*|^SUMMARY: \w+Sanitizer: .*|^\w*(?:Error|Exception): .*"
                                r"|^faultlab\.Detected: .*")
 _CESU_BYTES = re.compile(r"(?:\\xed\\x[ab][0-9a-f](?:\\x[89ab][0-9a-f])?|\\xc0\\x80|0xed 0x[ab][0-9a-f]|\bed [ab][0-9a-f] [89ab][0-9a-f]\b|\bc0 80\b)", re.I)
 _ASAN_PID = re.compile(r"^==\d+==")

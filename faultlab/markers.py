@@ -76,6 +76,11 @@ MARKERS: tuple[Marker, ...] = (
            "==12==ERROR: AddressSanitizer: unknown-crash on address 0x55d0 at pc 0x7f bp 0x7ffd sp 0x7ffd\n"
            "READ of size 32 at 0x55d0 thread T0\n"
            "0x55e0 is located 0 bytes to the right of global variable 'table' defined in 'lookup.c:3:13' (0x55d0) of size 16"),
+    Marker("stack-buffer-overflow", "asan",
+           _ASAN + r"unknown-crash.*(?=(?:\n.*)*?\nAddress 0x[0-9a-f]+ is located in stack of thread)",
+           "==12==ERROR: AddressSanitizer: unknown-crash on address 0x7ffc67a7eb40 at pc 0x7f bp 0x7ffc sp 0x7ffc\n"
+           "READ of size 24 at 0x7ffc67a7eb40 thread T0\n"
+           "Address 0x7ffc67a7eb40 is located in stack of thread T0 at offset 32 in frame"),
     Marker("stack-buffer-overflow", "asan", _ASAN + r"stack-buffer-(?:overflow|underflow).*",
            "==12==ERROR: AddressSanitizer: stack-buffer-overflow on address 0x7ffd at pc 0x55 bp 0x7ffd sp 0x7ffd"),
     Marker("global-buffer-overflow", "asan", _ASAN + r"global-buffer-overflow.*",
