@@ -90,7 +90,7 @@ def cmd_run(args) -> int:
     with Progress(len(plan), live=None if args.all and not args.json else False) as progress:
         for case, variant, sanitizer in plan:
             progress.start(f"{case.id} {variant} under {sanitizer}")
-            result = run_case(case, variant, sanitizer)
+            result = run_case(case, variant, sanitizer, isolation=args.isolation)
             results.append(result)
             mark = "ok  " if result.passed else "FAIL"
             progress.done(f"{mark} {case.id} {variant} under {sanitizer}: {result.verdict.kind}"
@@ -157,6 +157,9 @@ def main_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="run every case of the catalog")
     p.add_argument("--variant", default="both", choices=("broken", "fixed", "both"))
     p.add_argument("--sanitizer", choices=sanitizers.NAMES, help="one configuration (default: every one the case declares)")
+    p.add_argument("--isolation", default="auto", choices=("auto", "fork", "spawn"),
+                   help="fork each run from a warm server where sound (auto, the default, as pytest cases/ does), "
+                        "always fork, or always spawn")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_run)
 

@@ -78,3 +78,17 @@ def test_usage_errors_are_one_line_and_exit_2(args, message):
 def test_no_subcommand_is_a_usage_error():
     done = faultlab()
     assert (done.returncode, done.stderr) == (2, "faultlab: the following arguments are required: subcommand\n")
+
+
+@pytest.mark.parametrize("option, isolation", [((), "fork"), (("--isolation", "spawn"), "spawn")])
+def test_run_forks_from_the_warm_server_unless_told_to_spawn(option, isolation):
+    done = faultlab("run", "swallowed-error/unchecked-null", "--sanitizer", "none", "--json", *option)
+    assert done.returncode == 0, done.stderr
+    verdicts = [r["verdict"] for r in json.loads(done.stdout)]
+    assert [(v["kind"], v["isolation"]) for v in verdicts] == [("segv", isolation), ("ok", isolation)]
+
+
+def test_run_spawns_under_tsan_where_fork_is_unsound():
+    done = faultlab("run", "threading/unguarded-global", "--variant", "broken", "--json")
+    assert done.returncode == 0, done.stderr
+    assert [(r["verdict"]["kind"], r["verdict"]["isolation"]) for r in json.loads(done.stdout)] == [("data-race", "spawn")]
