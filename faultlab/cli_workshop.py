@@ -76,7 +76,7 @@ def load_results(path: str) -> list[dict]:
 
 
 def cmd_report(args) -> int:
-    from .plugin import write_atomically
+    from . import atomic
 
     if not args.html and not args.sarif:
         raise UsageError("report needs --html OUT.html and/or --sarif OUT.sarif")
@@ -84,11 +84,11 @@ def cmd_report(args) -> int:
     if args.html:
         from .html_report import render
 
-        write_atomically(args.html, render(results))
+        atomic.write_text(args.html, render(results))
         print(f"wrote {args.html}: {len(results)} verdicts")
     if args.sarif:
         from .sarif import to_sarif
 
-        write_atomically(args.sarif, json.dumps(to_sarif(results), indent=1))
+        atomic.write_text(args.sarif, json.dumps(to_sarif(results), indent=1))
         print(f"wrote {args.sarif}: {len(results)} verdicts")
     return EXIT_OK

@@ -9,13 +9,11 @@ also under pytest-xdist.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import pytest
 
-from . import catalog, toolchain
+from . import atomic, catalog, toolchain
 from .build import BuildError
 from .execute import CaseResult, run_case
 from .report import format_verdict
@@ -126,19 +124,9 @@ class ResultCollector:
             return  # an xdist worker: the controller writes the files
         report = self.config.getoption("faultlab_report")
         if report:
-            write_atomically(report, json.dumps({"faultlab_results": 1, "results": self.results}, indent=1))
+            atomic.write_text(report, json.dumps({"faultlab_results": 1, "results": self.results}, indent=1))
         sarif_path = self.config.getoption("faultlab_sarif")
         if sarif_path:
             from .sarif import to_sarif
 
-            write_atomically(sarif_path, json.dumps(to_sarif(self.results), indent=1))
-
-
-def write_atomically(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` so a reader sees the old file or the whole new one, never a torn one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
+            atomic.write_text(sarif_path, json.dumps(to_sarif(self.results), indent=1))
