@@ -103,6 +103,23 @@ def _exception_line(text: str) -> str:
     return next((line.strip() for line in lines[start + 1 :] if line.strip() and not line.startswith(" ")), "")
 
 
+_SETUP_HINTS = (
+    (re.compile(r"ASan runtime does not come first|__asan_"), "asan"),
+    (re.compile(r"static TLS block|__tsan_"), "tsan"),
+    (re.compile(r"__ubsan_"), "ubsan"),
+)
+
+
+def setup_hint(headline: str) -> str:
+    """What to do about a sanitizer runtime that could not start: usually, let faultlab preload it."""
+    if "unexpected memory mapping" in headline:
+        return "TSan cannot map its shadow with this many ASLR bits: sysctl vm.mmap_rnd_bits=28, or run under setarch -R"
+    name = next((name for pattern, name in _SETUP_HINTS if pattern.search(headline)), None)
+    if name is None:
+        return "run it with the --sanitizer its libraries were built with, so faultlab preloads that runtime"
+    return f"the library is built with {name}: run it with --sanitizer {name}, so faultlab preloads the runtime first"
+
+
 def _summary(kind: str, headline: str, native: tuple[Frame, ...], python: tuple[Frame, ...]) -> str:
     where = meaningful(native)[:1] or meaningful(python)[:1]
     headline = re.sub(r"\s*\(pc 0x.*$|\s+at pc 0x.*$|\s+on address 0x[0-9a-f]+", "", headline)
@@ -134,6 +151,10 @@ def classify(outcome: Outcome) -> Verdict:
         if not python and text is outcome.stdout:
             # The traceback went where the marker was: atheris prints a harness's uncaught exception to stdout.
             python = stacks.python_stack(text)
+        if marker.kind == "sanitizer-setup-error":
+            hint = setup_hint(headline)
+            headline = f"{headline.split(';')[0]}; hint: {hint}"
+            evidence = (*evidence, f"hint: {hint}")
         if marker.kind == "python-exception":
             # "Traceback (most recent call last):" says nothing; the exception's own line does.
             headline = _exception_line(text) or headline

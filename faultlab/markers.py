@@ -46,7 +46,7 @@ MARKERS: tuple[Marker, ...] = (
     # Sanitizer runtimes that could not start.
     Marker("sanitizer-setup-error", "asan", r"ASan runtime does not come first in initial library list.*",
            "==1==ASan runtime does not come first in initial library list; you should either link runtime to your application or manually preload it with LD_PRELOAD."),
-    Marker("sanitizer-setup-error", "tsan", r"cannot allocate memory in static TLS block.*",
+    Marker("sanitizer-setup-error", "tsan", r"^.*?cannot allocate memory in static TLS block.*",
            "OSError: /usr/lib/x86_64-linux-gnu/libtsan.so.2: cannot allocate memory in static TLS block"),
     Marker("sanitizer-setup-error", "ld.so", r"undefined symbol: __(?:asan|tsan|ubsan|sanitizer)_\w+.*",
            "OSError: ./libwidget_asan.so: undefined symbol: __asan_report_load4"),

@@ -248,7 +248,18 @@ def test_asan_stack_use_after_return(memory_bugs, diagnose_code):
 
 def test_asan_library_without_its_runtime_is_a_setup_error(memory_bugs, diagnose_code):
     d = diagnose_code(call(memory_bugs["asan"], "read_freed"))  # sanitizer "none": nothing preloaded
-    d.expect("sanitizer-setup-error", summary=r"^ASan runtime does not come first in initial library list", exit_code=1)
+    d.expect("sanitizer-setup-error", exit_code=1,
+             summary=r"^ASan runtime does not come first in initial library list; hint: the library is built with asan: "
+                     r"run it with --sanitizer asan, so faultlab preloads the runtime first")
+    assert d.verdict.evidence[-1].startswith("hint: "), d
+
+
+def test_tsan_library_without_its_runtime_is_a_setup_error(compile_c, diagnose_code):
+    path = compile_c("int answer(void) { return 42; }", "tsan_built", sanitizer="tsan")
+    d = diagnose_code(call(path, "answer"))  # sanitizer "none": libtsan comes in by dlopen, too late for its TLS
+    d.expect("sanitizer-setup-error", exit_code=1,
+             summary=r"^OSError: \S*libtsan\.so\.\d+: cannot allocate memory in static TLS block; hint: the library is "
+                     r"built with tsan: run it with --sanitizer tsan")
 
 
 # --- UBSan and TSan ------------------------------------------------------------------------------
