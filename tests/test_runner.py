@@ -221,3 +221,24 @@ def test_env_and_cwd_reach_the_child(tmp_path):
     outcome = run_code("import os; print(os.getcwd(), os.environ['WIDGET_MODE'], os.environ['PYTHONFAULTHANDLER'])",
                        env={**os.environ, "WIDGET_MODE": "strict"}, cwd=str(tmp_path))
     assert outcome.stdout.split() == [str(tmp_path), "strict", "1"], outcome
+
+
+def test_a_callable_by_module_path_runs_in_the_child(tmp_path):
+    (tmp_path / "widget_checks.py").write_text(textwrap.dedent("""
+        import ctypes
+
+        def read_address_zero():
+            ctypes.string_at(0)
+
+        def greet():
+            print("hello from the child")
+    """))
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    crashed = runner.run_callable("widget_checks:read_address_zero", env=env, use_gdb=False)
+    verdict = classify(crashed)
+    assert (verdict.kind, verdict.signal) == ("segv", "SIGSEGV"), crashed
+    assert [f.function for f in verdict.python_stack][:2] == ["string_at", "read_address_zero"], verdict
+    fine = runner.run_callable("widget_checks:greet", env=env)
+    assert (classify(fine).kind, fine.stdout) == ("ok", "hello from the child\n"), fine
+    wrong = runner.run_callable("widget_checks", env=env)
+    assert wrong.exit_code == 1 and "--call needs package.module:function, not 'widget_checks'" in wrong.stderr, wrong
