@@ -1,17 +1,10 @@
 """``faultlab demo``: real runs shown for a room, plain in a pipe, live and coloured on a terminal."""
 
-import fcntl
-import os
 import re
-import select
-import struct
-import subprocess
-import sys
-import termios
-import time
 
 import pytest
-from small_catalog import env_for, fail_message, faultlab, write_project
+from small_catalog import fail_message, faultlab, write_project
+from terminal import on_a_terminal
 
 
 @pytest.fixture(scope="module")
@@ -75,33 +68,16 @@ def test_a_wrong_target_is_one_line_and_exit_2(project, target, message):
 
 def test_on_a_terminal_it_draws_progress_and_waits_for_enter(project):
     """Under a pseudo-terminal, as in a room: a live bar, a pause after each case, q stops."""
-    main, child = os.openpty()
-    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
-    env = env_for(project, TERM="xterm")
-    proc = subprocess.Popen([sys.executable, "-m", "faultlab", "demo"], cwd=project, env=env,
-                            stdin=child, stdout=child, stderr=child, close_fds=True)
-    os.close(child)
-    seen, answers = b"", [b"\n", b"q\n"]  # go on after case 1, stop after case 2
-    deadline = time.monotonic() + 120
-    try:
-        while time.monotonic() < deadline:
-            if select.select([main], [], [], 0.2)[0]:
-                try:
-                    chunk = os.read(main, 65536)
-                except OSError:  # EIO: the child closed the terminal
-                    break
-                if not chunk:
-                    break
-                seen += chunk
-            if answers and seen.count(b"press Enter") > 2 - len(answers):
-                os.write(main, answers.pop(0))
-        proc.wait(timeout=30)
-    finally:
-        proc.kill()
-        os.close(main)
-    out = seen.decode(errors="backslashreplace")
+    answers = [b"\n", b"q\n"]  # go on after case 1, stop after case 2
+
+    def respond(seen: bytes) -> bytes | None:
+        if answers and seen.count(b"press Enter") > 2 - len(answers):
+            return answers.pop(0)
+        return None
+
+    status, out = on_a_terminal(project, "demo", respond=respond, timeout=120)
     assert "[2/3] lifetime/demo-uaf" in out and "[3/3]" not in out, out
     assert "2 cases: 3 of 4 runs as declared (stopped; 1 not shown)" in out
     assert re.search(r"\r\x1b\[2K.*[█░]+ \d/6 ", out), "no live progress line was drawn"
     assert "\x1b[" in out, "a terminal gets colour"
-    assert proc.returncode == 1  # the mislabelled case came first
+    assert status == 1  # the mislabelled case came first

@@ -5,19 +5,12 @@ Each command runs as a user runs it, on the small catalog: once with its output 
 on the terminal the status line is redrawn in place (``\\r`` and erase-line).
 """
 
-import fcntl
 import json
-import os
 import re
-import select
-import struct
-import subprocess
-import sys
-import termios
-import time
 
 import pytest
-from small_catalog import env_for, faultlab, fail_message, write_project
+from small_catalog import faultlab, fail_message, write_project
+from terminal import on_a_terminal
 
 REDRAW = re.compile(r"\r\x1b\[2K.*[█░]+ \d+/\d+ ")
 
@@ -34,32 +27,6 @@ def catalog(project):
     configs = sorted({s for c in listed for s in c["expect"]})
     runs = sum(2 * len(c["expect"]) for c in listed)
     return runs, runs, len(listed), ", ".join(configs)  # one library per case here, built per run configuration
-
-
-def on_a_terminal(root, *args: str) -> tuple[int, str]:
-    """``faultlab ARGS`` with stdin, stdout and stderr on a fresh 100-column pseudo-terminal."""
-    main, child = os.openpty()
-    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
-    proc = subprocess.Popen([sys.executable, "-m", "faultlab", *args], cwd=root, env=env_for(root, TERM="xterm"),
-                            stdin=child, stdout=child, stderr=child, close_fds=True)
-    os.close(child)
-    seen = b""
-    deadline = time.monotonic() + 240
-    try:
-        while time.monotonic() < deadline:
-            if select.select([main], [], [], 0.2)[0]:
-                try:
-                    chunk = os.read(main, 65536)
-                except OSError:  # EIO: the child closed the terminal
-                    break
-                if not chunk:
-                    break
-                seen += chunk
-        status = proc.wait(timeout=30)
-    finally:
-        proc.kill()
-        os.close(main)
-    return status, seen.decode(errors="backslashreplace")
 
 
 def test_run_all_in_a_log_is_one_numbered_line_per_run(project, catalog):
