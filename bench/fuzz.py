@@ -12,7 +12,6 @@ The issue's target: atheris at least 0.3x the C harness.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 import re
 import subprocess
@@ -22,50 +21,27 @@ from pathlib import Path
 
 from faultlab import benchstats, build
 from faultlab.benchstats import Figure
+from faultlab.fuzzing import coverage
+from faultlab.fuzzing.coverage import FuzzSetupError
 
 COMMAND = "faultlab bench fuzz"
 CLANG = build.CLANG
 NATIVE = Path(__file__).with_name("native")
 HARNESS = Path(__file__).with_name("fuzz_harness.py")
-RUNTIME_DIR = Path("/usr/lib/llvm-16/lib/clang/16/lib/linux")
-FUZZER_NO_MAIN = RUNTIME_DIR / "libclang_rt.fuzzer_no_main-x86_64.a"
 BASELINE = "libFuzzer, pure C harness"
 COMMON_FLAGS = ("-seed=1", "-max_len=64", "-print_final_stats=1")
 
 
-class FuzzSetupError(Exception):
-    """A piece the fuzz bench needs is missing on this machine."""
-
-
-def _cached(name: str, args: list[str], inputs: list[Path]) -> Path:
-    """Build ``name`` with clang into the build cache, keyed by compiler, flags and inputs."""
-    key = hashlib.sha256(build.compiler_version(CLANG).encode() + "\0".join(args).encode())
-    for path in inputs:
-        key.update(path.read_bytes())
-    target = build.cache_root() / f"bench-{key.hexdigest()[:20]}" / name
-    if target.exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{name}.{os.getpid()}")
-    proc = subprocess.run([CLANG, *args, "-o", str(tmp)], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise FuzzSetupError(f"{name}: {CLANG} failed: {proc.stderr.strip().splitlines()[-1:]}")
-    os.replace(tmp, target)
-    return target
-
-
 def build_harnesses() -> tuple[Path, Path, Path]:
-    """The pure-C fuzzer, the shared libFuzzer to preload, and the target library for atheris."""
-    if not FUZZER_NO_MAIN.exists():
-        raise FuzzSetupError(f"{FUZZER_NO_MAIN} not found; apt-get install libclang-rt-16-dev")
+    """The pure-C fuzzer, the shared libFuzzer to preload (the one ``faultlab fuzz`` uses), and the target library."""
     target, main = NATIVE / "fuzz_target.c", NATIVE / "fuzz_main.c"
-    c_fuzzer = _cached("fuzz-c", ["-g", "-O0", "-fno-omit-frame-pointer", "-fsanitize=fuzzer",
-                                  str(target), str(main)], [target, main])
-    libfuzzer = _cached("libfuzzer-preload.so", ["-shared", "-fPIC", "-Wl,--whole-archive", str(FUZZER_NO_MAIN),
-                                                 "-Wl,--no-whole-archive", "-lstdc++", "-lpthread", "-lm"],
-                        [FUZZER_NO_MAIN])
+    key = hashlib.sha256(build.compiler_version(CLANG).encode() + target.read_bytes() + main.read_bytes())
+    c_fuzzer = build.compile_once(
+        build.cache_root() / f"bench-{key.hexdigest()[:20]}" / "fuzz-c",
+        [CLANG, "-g", "-O0", "-fno-omit-frame-pointer", "-fsanitize=fuzzer", str(target), str(main), "-o", "{output}"],
+        failure=f"fuzz-c: {CLANG} failed", error=FuzzSetupError)
     library = build.build_library("bench/fuzz_target", sources=("../bench/native/fuzz_target.c",), tag="coverage")
-    return c_fuzzer, libfuzzer, library
+    return c_fuzzer, coverage.libfuzzer(), library
 
 
 def _fuzz(cmd: list[str], env: dict[str, str], limit: list[str]) -> tuple[int, float]:
@@ -84,8 +60,7 @@ def _fuzz(cmd: list[str], env: dict[str, str], limit: list[str]) -> tuple[int, f
 def run(quick: bool = False) -> dict:
     notes = []
     try:
-        if importlib.util.find_spec("atheris") is None:
-            raise FuzzSetupError("atheris is not installed (.venv/bin/pip install atheris)")
+        coverage.require_atheris()
         c_fuzzer, libfuzzer, library = build_harnesses()
     except (FuzzSetupError, build.BuildError) as exc:
         return {"bench": "fuzz", "command": COMMAND + (" --quick" if quick else ""), "quick": quick, "figures": [],

@@ -73,11 +73,9 @@ def compiler_version(compiler: str) -> str:
 
 @functools.lru_cache(maxsize=None)
 def _jdk_include() -> tuple[str, ...]:
-    from .toolchain import find_jdk
+    from .java import jdk_home
 
-    jdk = find_jdk()
-    if jdk is None:
-        raise BuildError("no JDK found (javac and include/jni.h); install openjdk-17-jdk or set JAVA_HOME")
+    jdk = jdk_home()
     return (f"-I{jdk / 'include'}", f"-I{jdk / 'include' / 'linux'}")
 
 
@@ -120,12 +118,14 @@ def build_library(name: str, *, sources: tuple[str, ...] = (), includes: tuple[s
                         failure=f"{name}: {compiler} failed")
 
 
-def compile_once(target: Path, command: list[str], *, failure: str, error=BuildError) -> Path:
-    """``target``, produced by ``command`` (``{output}`` stands for the file it writes) unless it exists.
+def compile_once(target: Path, command: list[str], *, failure: str, error=BuildError,
+                 directory: bool = False) -> Path:
+    """``target``, produced by ``command`` (``{output}`` stands for what it writes) unless it exists.
 
-    One process builds while the others wait on the lock; the result appears by an atomic
-    rename, so nobody sees a torn file. A failure raises ``error`` with ``failure`` and the
-    compiler's first error line.
+    ``directory=True``: the command fills a directory (javac's ``-d``) rather than writing a
+    file. One process builds while the others wait on the lock; the result appears by an
+    atomic rename, so nobody sees a torn build. A failure raises ``error`` with ``failure``
+    and the compiler's first error line.
     """
     if target.exists():
         return target
@@ -133,12 +133,18 @@ def compile_once(target: Path, command: list[str], *, failure: str, error=BuildE
     with FileLock(str(target.parent / ".lock")):
         if target.exists():
             return target
-        fd, tmp = tempfile.mkstemp(prefix=".build-", suffix=target.suffix, dir=target.parent)
-        os.close(fd)
+        if directory:
+            tmp = tempfile.mkdtemp(prefix=".build-", dir=target.parent)
+        else:
+            fd, tmp = tempfile.mkstemp(prefix=".build-", suffix=target.suffix, dir=target.parent)
+            os.close(fd)
         proc = subprocess.run([tmp if arg == "{output}" else arg for arg in command],
                               capture_output=True, text=True, errors="backslashreplace")
         if proc.returncode != 0:
-            os.unlink(tmp)
+            if directory:
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                os.unlink(tmp)
             lines = proc.stderr.splitlines()
             first = next((line for line in lines if ": error:" in line or ": fatal error:" in line), None) or next(
                 (line for line in lines if "error" in line), proc.stderr.strip()[:200])

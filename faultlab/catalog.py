@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import sanitizers
+from . import drive, sanitizers
 from .kinds import KINDS, MODES
 from .native import Library
 
@@ -90,7 +90,7 @@ class Case:
             library.path(tag=tag, variant=variant)
 
     def argv(self, variant: str) -> list[str]:
-        return [sys.executable, "-m", "faultlab.drive", self.source, self.id, variant]
+        return drive.case_command(self.source, self.id, variant)
 
     @property
     def slug(self) -> str:

@@ -10,6 +10,16 @@ import importlib
 import sys
 
 
+def case_command(case_file: str, case_id: str, variant: str) -> list[str]:
+    """The command that runs one case variant in a fresh interpreter."""
+    return [sys.executable, "-m", "faultlab.drive", str(case_file), case_id, variant]
+
+
+def call_command(target: str) -> list[str]:
+    """The command that calls ``package.module:function`` in a fresh interpreter."""
+    return [sys.executable, "-m", "faultlab.drive", "--call", target]
+
+
 def call(target: str) -> None:
     module_name, _, function_name = target.partition(":")
     if not function_name:

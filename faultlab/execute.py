@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import forkserver, runner
+from . import forkserver
 from .catalog import Case
 from .classify import classify
 from .verdict import Verdict
@@ -39,9 +39,6 @@ def run_case(case: Case, variant: str, sanitizer: str, *, timeout: float | None 
     from a warm server where that is sound (``faultlab.forkserver``); the verdict says which.
     """
     case.build(sanitizer, variant)
-    if isolation == "spawn":
-        outcome = runner.run(case.argv(variant), sanitizer=sanitizer, timeout=timeout or case.timeout, use_gdb=use_gdb)
-    else:
-        outcome = forkserver.run_case(case, variant, sanitizer, timeout=timeout or case.timeout, use_gdb=use_gdb,
-                                      isolation=isolation)
+    outcome = forkserver.run_case(case, variant, sanitizer, timeout=timeout or case.timeout, use_gdb=use_gdb,
+                                  isolation=isolation)
     return CaseResult(case.id, variant, sanitizer, case.expected(variant, sanitizer), classify(outcome))

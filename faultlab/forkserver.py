@@ -40,7 +40,7 @@ import threading
 import time
 import warnings
 
-from . import runner, sanitizers
+from . import drive, runner, sanitizers
 from .outcome import Outcome
 
 ISOLATIONS = ("auto", "fork", "spawn")
@@ -165,7 +165,7 @@ class ForkServer:
         if self.config.name == "asan" and memory_limit != self.memory_limit:
             raise ForkServerError("under ASan the memory limit is fixed when the server starts")
         self.start()
-        argv = (sys.executable, "-m", "faultlab.drive", str(case_file), case_id, variant)
+        argv = tuple(drive.case_command(case_file, case_id, variant))
         with tempfile.TemporaryDirectory(prefix="faultlab-run-") as work:
             for name in ("stdout", "stderr"):
                 open(os.path.join(work, name), "wb").close()
@@ -286,7 +286,7 @@ def _warm_up() -> None:
 
     import cffi
 
-    from . import catalog, drive, native  # noqa: F401
+    from . import catalog, native  # noqa: F401  (catalog brings drive)
 
     cffi.FFI().cdef("int faultlab_warm_up(int);")
     _libc = ctypes.CDLL(None)

@@ -10,15 +10,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
-import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
-from filelock import FileLock
-
-from .build import BuildError, cache_root, native_root
+from .build import BuildError, cache_root, compile_once, native_root
 from .toolchain import find_jdk
 
 JAVAC_FLAGS = ("-encoding", "UTF-8", "-g", "-Xlint:all")
@@ -53,23 +48,9 @@ def compile_classes(*sources: str) -> Path:
     for path in sorted(paths):
         key.update(str(path.relative_to(root)).encode())
         key.update(path.read_bytes())
-    out_dir = cache_root() / key.hexdigest()[:20]
-    target = out_dir / "classes"
-    if target.is_dir():
-        return target
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(out_dir / ".lock")):
-        if target.is_dir():
-            return target
-        tmp = tempfile.mkdtemp(prefix=".classes-", dir=out_dir)
-        cmd = [str(jdk / "bin" / "javac"), *JAVAC_FLAGS, "-d", tmp, *map(str, paths)]
-        proc = subprocess.run(cmd, capture_output=True, text=True, errors="backslashreplace")
-        if proc.returncode != 0:
-            shutil.rmtree(tmp, ignore_errors=True)
-            first = next((line for line in proc.stderr.splitlines() if "error:" in line), proc.stderr.strip()[:200])
-            raise BuildError(f"javac failed: {first.strip()}")
-        os.rename(tmp, target)
-    return target
+    command = [str(jdk / "bin" / "javac"), *JAVAC_FLAGS, "-d", "{output}", *map(str, paths)]
+    return compile_once(cache_root() / key.hexdigest()[:20] / "classes", command, failure="javac failed",
+                        directory=True)
 
 
 def java_command(main_class: str, classes: Path, *, library_dir: Path | None = None,

@@ -15,12 +15,11 @@ import resource
 import select
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from . import hang, sanitizers
+from . import drive, hang, sanitizers
 from .outcome import Outcome
 
 OUTPUT_CAP = 1 << 20  # bytes kept per stream: half from the head, half from the tail
@@ -178,10 +177,6 @@ def outcome_from(work: str, argv: tuple[str, ...], returncode: int, *, timed_out
     )
 
 
-def callable_argv(target: str) -> list[str]:
-    """The command that calls ``package.module:function`` in a fresh interpreter."""
-    return [sys.executable, "-m", "faultlab.drive", "--call", target]
-
-
 def run_callable(target: str, **kwargs) -> Outcome:
-    return run(callable_argv(target), **kwargs)
+    """``run`` of ``package.module:function``, called in a fresh interpreter."""
+    return run(drive.call_command(target), **kwargs)

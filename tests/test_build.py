@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from faultlab import build
+from faultlab import build, java, toolchain
 
 GOOD_C = "int answer(void) { return 42; }\n"
 
@@ -83,3 +83,24 @@ def test_missing_source_names_it(project):
 def test_cache_is_outside_the_source_tree(project):
     path = build.build_library("demo/answer")
     assert not path.is_relative_to(project / "native")
+
+
+requires_jdk = pytest.mark.skipif(toolchain.find_jdk() is None, reason="needs a JDK (javac)")
+
+
+@requires_jdk
+def test_java_classes_are_built_once_into_the_cache(project):
+    (project / "native" / "demo" / "Greeter.java").write_text("class Greeter { static String hi() { return \"hi\"; } }\n")
+    classes = java.compile_classes("demo/Greeter.java")
+    assert (classes / "Greeter.class").is_file() and classes.is_relative_to(project / "cache")
+    assert java.compile_classes("demo/Greeter.java") == classes
+
+
+@requires_jdk
+def test_a_javac_error_is_one_line_and_leaves_no_partial_classes(project):
+    (project / "native" / "demo" / "Broken.java").write_text("class Broken { int x = ; }\n")
+    with pytest.raises(build.BuildError) as info:
+        java.compile_classes("demo/Broken.java")
+    message = str(info.value)
+    assert "\n" not in message and message.startswith("javac failed: ") and "Broken.java:1: error:" in message
+    assert not [p for p in (project / "cache").rglob("*") if p.name in ("classes",) or p.name.startswith(".build-")]
