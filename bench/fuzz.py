@@ -19,7 +19,8 @@ import sys
 import time
 from pathlib import Path
 
-from faultlab import benchstats, build
+from faultlab import benchstats
+from faultlab.lab import build
 from faultlab.benchstats import Figure
 from faultlab.fuzzing import coverage
 from faultlab.fuzzing.coverage import FuzzSetupError

@@ -2,7 +2,7 @@
 
 Baseline: ``os.fork()`` + ``os._exit(0)`` + ``waitpid`` from this process, the least any
 per-case process can cost. Against it: ``python -c pass`` (the least a fresh interpreter
-costs), faultlab's spawn path (``runner.run`` of ``python -m faultlab.drive`` on a no-op
+costs), faultlab's spawn path (``runner.run`` of ``python -m faultlab.lab.drive`` on a no-op
 case), the fork server with its quick exit and with full interpreter finalisation, the
 whole ``execute.run_case`` (build check and classification included), and pytest-forked
 where it is installed. The issue's target: the fork server within 3x bare fork.
@@ -19,7 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from faultlab import benchstats, catalog, execute, forkserver, runner
+from faultlab import benchstats
+from faultlab.lab import catalog, execute, forkserver
+from faultlab.diagnosis import runner
 from faultlab.benchstats import Figure
 
 COMMAND = "faultlab bench isolation"

@@ -9,8 +9,8 @@ import ctypes
 import os
 import time
 
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab.lab.catalog import Case
+from faultlab.lab.native import Library
 
 CRASH = Library("bench/crash", sources=("../bench/native/crash.c",))
 

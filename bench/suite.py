@@ -24,9 +24,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from faultlab import benchstats, build, catalog, forkserver, runner, sanitizers
+from faultlab import benchstats
+from faultlab.lab import build, catalog, forkserver
+from faultlab.diagnosis import runner, sanitizers
 from faultlab.benchstats import Figure
-from faultlab.classify import classify
+from faultlab.diagnosis.classify import classify
 
 from .probes import crash_stamp
 
@@ -44,7 +46,7 @@ SYNTHETIC_COPIES = 20
 TINY_CASE = '''
 """A one-case catalog for the quick suite bench: a crash and its fix, no native code."""
 import ctypes
-from faultlab.catalog import Case
+from faultlab.lab.catalog import Case
 
 tiny = Case(id="lifetime/tiny-crash", mode="lifetime", cwe="CWE-416", title="reads address 0",
             explanation=__doc__, expect={"none": "segv"})

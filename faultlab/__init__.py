@@ -1,12 +1,15 @@
 """faultlab: reproduce FFI failure modes on purpose, and diagnose what happened."""
 
-from .classify import classify
-from .detected import Detected
-from .outcome import Outcome
-from .runner import run, run_callable
-from .verdict import Frame, Verdict
+from .diagnosis.classify import classify
+from .diagnosis.detected import Detected
+from .diagnosis.outcome import Outcome
+from .diagnosis.runner import run
+from .diagnosis.verdict import Frame, Verdict
+from .lab.catalog import Case
+from .lab.drive import run_callable
+from .lab.native import Library
 
-__all__ = ["Detected", "Frame", "Outcome", "Verdict", "classify", "diagnose", "run", "run_callable"]
+__all__ = ["Case", "Detected", "Frame", "Library", "Outcome", "Verdict", "classify", "diagnose", "run", "run_callable"]
 
 
 def diagnose(argv, **run_options) -> Verdict:

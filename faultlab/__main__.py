@@ -1,3 +1,3 @@
-from .cli import entrypoint
+from .cli.__main__ import entrypoint
 
 entrypoint()

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from . import atomic, catalog, toolchain
-from .build import BuildError
-from .execute import CaseResult, run_case
-from .report import format_verdict
+from .reports import atomic
+from .lab import catalog, toolchain
+from .lab.build import BuildError
+from .lab.execute import CaseResult, run_case
+from .reports.terminal import format_verdict
 
 
 def pytest_addoption(parser):
@@ -127,6 +128,6 @@ class ResultCollector:
             atomic.write_text(report, json.dumps({"faultlab_results": 1, "results": self.results}, indent=1))
         sarif_path = self.config.getoption("faultlab_sarif")
         if sarif_path:
-            from .sarif import to_sarif
+            from .reports.sarif import to_sarif
 
             atomic.write_text(sarif_path, json.dumps(to_sarif(self.results), indent=1))

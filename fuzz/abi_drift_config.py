@@ -11,7 +11,7 @@ binding's struct. The fixed binding takes its cdef from the v2 header.
 import atheris
 
 from faultlab.fuzzing import FuzzTarget, harness
-from faultlab.native import Library
+from faultlab import Library
 
 TARGET = FuzzTarget(mode="abi-drift", cwe="CWE-787", expect="heap-buffer-overflow", sanitizer="asan")
 LIB = Library("fuzz/config", includes=("fuzz/include/v2",))

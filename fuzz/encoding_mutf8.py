@@ -11,7 +11,7 @@ encoding-corruption. The fixed build combines the pair into one 4-byte character
 import atheris
 
 from faultlab.fuzzing import FuzzTarget, harness
-from faultlab.native import Library
+from faultlab import Library
 
 TARGET = FuzzTarget(mode="encoding", cwe="CWE-172", expect="encoding-corruption")
 LIB = Library("fuzz/mutf8")

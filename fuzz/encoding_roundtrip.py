@@ -2,8 +2,8 @@
 
 The same library as encoding_mutf8 (native/fuzz/mutf8.c), driven the other way: the
 bytes atheris mutates are Hypothesis's choices (``fuzz_one_input``) among the generators
-of ``faultlab.strategies`` that the encoding cases use, so every input is real Java text,
-spelled in modified UTF-8 by ``faultlab.mutf8.encode`` as GetStringUTFChars would.
+of ``faultlab.lab.strategies`` that the encoding cases use, so every input is real Java text,
+spelled in modified UTF-8 by ``faultlab.lab.mutf8.encode`` as GetStringUTFChars would.
 This harness already knows the structure the raw one must discover: it reaches the broken
 decoder's surrogate pairs at once, with or without native coverage, and holds the fixed
 decoder to a strict oracle: every string comes back as it went in, a lone surrogate as
@@ -16,9 +16,9 @@ import atheris
 from hypothesis import given
 from hypothesis import strategies as st
 
-from faultlab import Detected, mutf8, strategies
+from faultlab import Detected, Library
+from faultlab.lab import mutf8, strategies
 from faultlab.fuzzing import FuzzTarget, harness
-from faultlab.native import Library
 
 TARGET = FuzzTarget(mode="encoding", cwe="CWE-172", expect="encoding-corruption")
 LIB = Library("fuzz/mutf8")

@@ -10,7 +10,7 @@ a heap-use-after-free in sess_write. The fixed build drops the cache on close.
 import atheris
 
 from faultlab.fuzzing import FuzzTarget, harness
-from faultlab.native import Library
+from faultlab import Library
 
 TARGET = FuzzTarget(mode="lifetime", cwe="CWE-416", expect="heap-use-after-free", sanitizer="asan")
 LIB = Library("fuzz/sessions")

@@ -11,9 +11,8 @@ binding knows the blob was not loaded.
 
 import atheris
 
-from faultlab import Detected
+from faultlab import Detected, Library
 from faultlab.fuzzing import FuzzTarget, harness
-from faultlab.native import Library
 
 TARGET = FuzzTarget(mode="swallowed-error", cwe="CWE-252", expect="swallowed-error")
 LIB = Library("fuzz/kv_store")

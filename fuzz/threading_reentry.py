@@ -12,7 +12,7 @@ fixed build unlocks before it calls out.
 import atheris
 
 from faultlab.fuzzing import FuzzTarget, harness
-from faultlab.native import Library
+from faultlab import Library
 
 TARGET = FuzzTarget(mode="threading", cwe="CWE-833", expect="deadlock", timeout=2.0)
 LIB = Library("fuzz/event_queue")

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 import faultlab
-from faultlab import sanitizers
-from faultlab.outcome import Outcome
-from faultlab.verdict import Verdict
+from faultlab.diagnosis import sanitizers
+from faultlab.diagnosis.outcome import Outcome
+from faultlab.diagnosis.verdict import Verdict
 
 # The venv's interpreter is a real ELF binary (a symlink into pyenv's versions), unlike the
 # pyenv `python3` shim on PATH, a bash script that dies when TSan is preloaded into it.

@@ -1,6 +1,6 @@
 """What the tests check about processes a run leaves behind: none alive, none but zombies."""
 
-from faultlab import hang
+from faultlab.diagnosis import hang
 
 
 def gone(pid: int) -> bool:

@@ -30,8 +30,8 @@ int touch_freed(void) {
 """
 
 UAF_CASE = '''"""A use-after-free inside C, fixed in C: the fixed build reads the block before freeing it."""
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab.lab.catalog import Case
+from faultlab.lab.native import Library
 
 LIB = Library("lifetime/uaf")
 
@@ -75,8 +75,8 @@ STATUS_CASE = '''"""The binding drops parse_port()'s status and goes on with a p
 import ctypes
 
 from faultlab import Detected
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab.lab.catalog import Case
+from faultlab.lab.native import Library
 
 LIB = Library("swallowed_error/status")
 

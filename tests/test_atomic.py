@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from faultlab import atomic
+from faultlab.reports import atomic
 
 
 def test_a_report_replaces_the_old_one_and_gets_the_usual_mode(tmp_path):

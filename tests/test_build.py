@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from faultlab import build, java, toolchain
+from faultlab.lab import build, java, toolchain
 
 GOOD_C = "int answer(void) { return 42; }\n"
 

@@ -6,9 +6,9 @@ from collections import Counter
 
 import pytest
 
-from faultlab import catalog
-from faultlab.build import native_root
-from faultlab.kinds import KINDS, MODES
+from faultlab.lab import catalog
+from faultlab.lab.build import native_root
+from faultlab.diagnosis.kinds import KINDS, MODES
 
 CASES = catalog.discover()
 

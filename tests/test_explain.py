@@ -6,8 +6,9 @@ import re
 import pytest
 from small_catalog import fail_message, faultlab, line_of, write_project
 
-from faultlab import catalog
-from faultlab.explain import explain, fit, format_explanation, variant_view
+from faultlab.lab import catalog
+from faultlab.lab.lessons import explain, variant_view
+from faultlab.reports.terminal import fit, format_explanation
 
 
 @pytest.fixture(scope="module")

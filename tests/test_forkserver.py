@@ -17,9 +17,10 @@ import pytest
 from processes import gone
 from small_catalog import UAF_C
 
-from faultlab import catalog, execute, forkserver, hang, runner
-from faultlab.classify import classify
-from faultlab.signature import meaningful
+from faultlab.lab import catalog, execute, forkserver
+from faultlab.diagnosis import hang, runner
+from faultlab.diagnosis.classify import classify
+from faultlab.diagnosis.signature import meaningful
 
 COUNTER_C = r"""
 /* A static counter: a fresh process sees 0, so a second bump in one process means shared state. */
@@ -30,8 +31,8 @@ int bump(void) { return ++bumps; }
 CASES_PY = '''
 """Drivers that probe what a forked child gets and what it leaves behind."""
 import atexit, ctypes, json, os, signal, subprocess, sys, threading, time
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab.lab.catalog import Case
+from faultlab.lab.native import Library
 
 COUNTER = Library("demo/counter")
 
@@ -288,8 +289,8 @@ def test_the_plugin_option_forks_asan_items(tmp_path):
     case = textwrap.dedent('''
         """A use-after-free through ctypes under ASan."""
         import ctypes
-        from faultlab.catalog import Case
-        from faultlab.native import Library
+        from faultlab.lab.catalog import Case
+        from faultlab.lab.native import Library
         LIB = Library("lifetime/uaf")
         uaf = Case(id="lifetime/demo-uaf", mode="lifetime", cwe="CWE-416", title="reads a freed block",
                    explanation=__doc__, expect={"asan": "heap-use-after-free"}, fix_in="native", libraries=(LIB,))
@@ -314,7 +315,7 @@ def test_the_plugin_option_forks_asan_items(tmp_path):
 def test_a_client_killed_mid_run_takes_its_server_and_the_hanging_child_with_it(project):
     client = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import sys
-        from faultlab import catalog, forkserver
+        from faultlab.lab import catalog, forkserver
         (case,) = [c for c in catalog.cases_in({project["hang"].source!r}) if c.id == "lifetime/hang"]
         server = forkserver.ForkServer("none")
         server.start()

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from faultlab.build import project_root
+from faultlab.lab.build import project_root
 from faultlab.fuzzing import coverage, discover, find, triage
-from faultlab.signature import meaningful
+from faultlab.diagnosis.signature import meaningful
 
 requires_fuzzing = [
     pytest.mark.skipif(shutil.which("clang-16") is None, reason="clang-16 builds the coverage-instrumented libraries"),

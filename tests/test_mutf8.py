@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from faultlab import mutf8, strategies
-from faultlab.native import Library
+from faultlab.lab import mutf8, strategies
+from faultlab.lab.native import Library
 
 SURROGATE_HALF = re.compile(rb"\xed[\xa0-\xaf][\x80-\xbf]\xed[\xb0-\xbf][\x80-\xbf]")
 

@@ -11,8 +11,8 @@ from small_catalog import UAF_C
 
 CASE_PY = '''
 """A use-after-free inside C, fixed in C."""
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab.lab.catalog import Case
+from faultlab.lab.native import Library
 
 LIB = Library("lifetime/uaf")
 

@@ -9,8 +9,8 @@ import shutil
 
 import pytest
 
-from faultlab.signature import signature
-from faultlab.verdict import Frame
+from faultlab.diagnosis.signature import signature
+from faultlab.diagnosis.verdict import Frame
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc compiles the crashing C snippets")
 

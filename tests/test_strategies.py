@@ -6,8 +6,8 @@ import cffi
 import pytest
 from hypothesis import Phase, find, given, settings
 
-from faultlab import strategies
-from faultlab.build import native_root
+from faultlab.lab import strategies
+from faultlab.lab.build import native_root
 
 
 def examples(strategy, n: int = 300) -> list:

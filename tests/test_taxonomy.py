@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from faultlab import taxonomy
-from faultlab.classify import classify
-from faultlab.kinds import KINDS
-from faultlab.markers import MARKERS, SIGNAL_KINDS
-from faultlab.outcome import Outcome, ThreadState
+from faultlab.reports import taxonomy
+from faultlab.diagnosis.classify import classify
+from faultlab.diagnosis.kinds import KINDS
+from faultlab.diagnosis.markers import MARKERS, SIGNAL_KINDS
+from faultlab.diagnosis.outcome import Outcome, ThreadState
 
 DOC = Path(__file__).parents[1] / "docs" / "taxonomy.md"
 PATTERN_MARKERS = [m for m in MARKERS if m.pattern]

@@ -13,10 +13,8 @@ v2 header, and refuse to run when ``textops_abi_version()`` differs from the hea
 ``TEXTOPS_ABI_VERSION``.
 """
 
-from faultlab import Detected
-from faultlab.build import native_root
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab import Case, Detected, Library
+from faultlab.lab.build import native_root
 
 LIB = Library("abi_drift/textops", includes=("abi_drift/include/v2",))
 HEADERS = native_root() / "abi_drift" / "include"

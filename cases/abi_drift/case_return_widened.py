@@ -15,10 +15,8 @@ run when ``fsinfo_abi_version()`` differs from the header's ``FSINFO_ABI_VERSION
 import os
 import tempfile
 
-from faultlab import Detected
-from faultlab.build import native_root
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab import Case, Detected, Library
+from faultlab.lab.build import native_root
 
 LIB = Library("abi_drift/fsinfo", includes=("abi_drift/include/v2",))
 HEADERS = native_root() / "abi_drift" / "include"

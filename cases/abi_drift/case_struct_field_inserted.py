@@ -13,9 +13,8 @@ declare from the header the library was built from, and check the library's
 ``sensor_abi_version()`` against the header's ``SENSOR_ABI_VERSION`` before trusting it.
 """
 
-from faultlab.build import native_root
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab.lab.build import native_root
+from faultlab import Case, Library
 
 LIB = Library("abi_drift/sensor", includes=("abi_drift/include/v2",))
 HEADERS = native_root() / "abi_drift" / "include"

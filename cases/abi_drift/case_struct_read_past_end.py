@@ -11,17 +11,16 @@ temperature, and the last 8 bytes come from past the end of the block (ASan:
 heap-buffer-overflow READ of size 24 in ``sensor_store``). Hypothesis drives the round
 trip the same way in both variants: every reading the binding stores must come back
 from ``sensor_read()`` unchanged, for field values across each field's whole C range
-(``faultlab.strategies.field_values``, drawn from the binding's own declaration). The
+(``faultlab.lab.strategies.field_values``, drawn from the binding's own declaration). The
 fix, in the binding: declare from the header the library was built from, and check
 ``sensor_abi_version()`` before trusting it.
 """
 
 from hypothesis import given
 
-from faultlab import strategies
-from faultlab.build import native_root
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab.lab import strategies
+from faultlab.lab.build import native_root
+from faultlab import Case, Library
 
 LIB = Library("abi_drift/sensor", includes=("abi_drift/include/v2",))
 HEADERS = native_root() / "abi_drift" / "include"

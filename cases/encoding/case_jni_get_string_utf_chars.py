@@ -14,9 +14,8 @@ itself (in Java, ``text.getBytes(StandardCharsets.UTF_8)`` would do the same).
 import subprocess
 import sys
 
-from faultlab import java
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab.lab import java
+from faultlab import Case, Library
 
 LIB = Library("encoding/jni/string_bridge", jni=True)
 JAVA_SOURCES = ("encoding/jni/StringBridge.java",)

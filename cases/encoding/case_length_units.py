@@ -8,7 +8,7 @@ worst case per code point, which is enough for every UTF-8 string and too little
 emoji in modified UTF-8; the library fills the buffer it was promised is large enough
 and writes past its end. A user sees nothing for ASCII text and, for a string of emoji,
 memory corruption (ASan: heap-buffer-overflow WRITE in the encoder). Hypothesis drives
-both variants with the same emoji-heavy strings (``faultlab.strategies``); the broken
+both variants with the same emoji-heavy strings (``faultlab.lab.strategies``); the broken
 sizing survives the first few, ASCII and NUL among them, and overflows on the first
 emoji. The fix, in the binding, asks the library for the size in bytes
 (``mutf8_length``) before allocating.
@@ -16,9 +16,8 @@ emoji. The fix, in the binding, asks the library for the size in bytes
 
 from hypothesis import given
 
-from faultlab import strategies
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab.lab import strategies
+from faultlab import Case, Library
 
 LIB = Library("encoding/mutf8")
 CDEF = """

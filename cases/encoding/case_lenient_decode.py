@@ -8,14 +8,13 @@ U+FFFD in their place without a word. A user sees no exception, only text that c
 back from the library as ``'\\ufffd\\ufffd...'`` where the emoji were, stored and passed
 on. The round-trip oracle, the same in both variants, sends Hypothesis' emoji-heavy
 strings through the library and raises ``silent-corruption`` when one comes back
-changed. The fix, in the binding, decodes with ``faultlab.mutf8``.
+changed. The fix, in the binding, decodes with ``faultlab.lab.mutf8``.
 """
 
 from hypothesis import given
 
-from faultlab import Detected, mutf8, strategies
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab import Case, Detected, Library
+from faultlab.lab import mutf8, strategies
 
 LIB = Library("encoding/mutf8")
 CDEF = """

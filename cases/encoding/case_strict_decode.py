@@ -6,13 +6,12 @@ surrogate pair, three bytes per half (``ED A0 BD ED B8 80`` for U+1F600), and NU
 ``C0 80``; UTF-8 forbids both. The broken binding calls ``.decode("utf-8")`` on the
 library's output, which works for every ASCII test string and fails on the first
 emoji: a user sees ``UnicodeDecodeError: 'utf-8' codec can't decode byte 0xed``. The
-fix, in the binding, decodes with a real modified UTF-8 codec (``faultlab.mutf8``),
+fix, in the binding, decodes with a real modified UTF-8 codec (``faultlab.lab.mutf8``),
 which re-pairs the surrogate halves and turns ``C0 80`` back into NUL.
 """
 
-from faultlab import mutf8
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab.lab import mutf8
+from faultlab import Case, Library
 
 LIB = Library("encoding/mutf8")
 CDEF = """

@@ -11,8 +11,7 @@ the first name silently reads as the second. The fix, in the binding, copies the
 with ``ffi.string()`` at once, while it is still valid.
 """
 
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab import Case, Library
 
 LIB = Library("lifetime/borrowed_return")
 CDEF = """

@@ -21,8 +21,7 @@ overwritten by cffi's free list, so the jump lands in garbage instead.)
 import ctypes
 import gc
 
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab import Case, Library
 
 LIB = Library("lifetime/collected_callback")
 LISTENER = ctypes.CFUNCTYPE(ctypes.c_int)

@@ -10,8 +10,7 @@ allocates that size). The fix, in the binding, closes through ``ffi.release()``,
 runs the destructor now, exactly once, and disarms it.
 """
 
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab import Case, Library
 
 LIB = Library("lifetime/double_free")
 CDEF = """

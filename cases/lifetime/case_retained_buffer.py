@@ -9,8 +9,7 @@ keeps the buffer referenced until ``rb_unregister()``.
 
 import gc
 
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab import Case, Library
 
 LIB = Library("lifetime/retained_buffer")
 CDEF = """

@@ -12,8 +12,7 @@ The fix changes the C API (the caller provides the buffer and decides its lifeti
 so the binding too: it passes an ``ffi.new`` buffer.
 """
 
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab import Case, Library
 
 LIB = Library("lifetime/stack_escape")
 CDEF = "const char *hx_format(unsigned value);"

@@ -11,8 +11,7 @@ the handler keeps the exception, the callback returns -1 to stop the walk, and t
 binding re-raises the exception once ``vt_walk()`` has returned.
 """
 
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab import Case, Library
 
 LIB = Library("swallowed_error/cffi_callback_exception")
 CDEF = "int vt_walk(const int *items, size_t count, int (*visit)(int item));"

@@ -12,8 +12,7 @@ re-raises it once ``lp_parse()`` has returned.
 
 import ctypes
 
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab import Case, Library
 
 LIB = Library("swallowed_error/ctypes_callback_exception")
 ON_LINE = ctypes.CFUNCTYPE(None, ctypes.POINTER(ctypes.c_char), ctypes.c_size_t)

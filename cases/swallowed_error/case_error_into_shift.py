@@ -11,8 +11,7 @@ the binding, checks each width before using it: a field the library does not kno
 reported as such, never shifted by.
 """
 
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab import Case, Library
 
 LIB = Library("swallowed_error/field_mask")
 CDEF = """

@@ -14,8 +14,7 @@ import errno
 import os
 
 import faultlab
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab import Case, Library
 
 LIB = Library("swallowed_error/ignored_return")
 CDEF = """

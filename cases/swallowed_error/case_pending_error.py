@@ -11,8 +11,7 @@ the binding, checks ``cfg_error_pending()`` after each call, clears the error an
 it as a ``ValueError`` where it happened, so the application can reject the setting.
 """
 
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab import Case, Library
 
 LIB = Library("swallowed_error/pending_error")
 CDEF = """

@@ -10,8 +10,7 @@ The fix, in the binding, compares the result with ``ffi.NULL`` before it reads t
 it, and treats the name as unknown.
 """
 
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab import Case, Library
 
 LIB = Library("swallowed_error/unchecked_null")
 CDEF = """

@@ -15,8 +15,7 @@ GIL for the call, so the callback can run and the mutex comes free.
 import ctypes
 import threading
 
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab import Case, Library
 
 LIB = Library("threading/gil_lock_order")
 ON_ITEM = ctypes.CFUNCTYPE(None, ctypes.c_long)  # ctypes takes the GIL before running it

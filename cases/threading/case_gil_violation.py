@@ -16,8 +16,7 @@ allocator called without holding the GIL". The fix is in the C code:
 import importlib.machinery
 import importlib.util
 
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab import Case, Library
 
 LIB = Library("threading/gil_violation", python=True)
 

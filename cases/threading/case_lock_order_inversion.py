@@ -14,8 +14,7 @@ the lower account id first, whatever the direction of the transfer.
 import ctypes
 import threading
 
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab import Case, Library
 
 LIB = Library("threading/lock_order")
 

@@ -12,8 +12,7 @@ under the lock and run the callbacks after releasing it, so a callback may call 
 
 import ctypes
 
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab import Case, Library
 
 LIB = Library("threading/reentrant_callback")
 ON_ENTRY = ctypes.CFUNCTYPE(None, ctypes.c_long)

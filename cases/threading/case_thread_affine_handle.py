@@ -13,8 +13,7 @@ runs every call for it and closes it; other threads submit calls and wait for re
 import ctypes
 from concurrent.futures import ThreadPoolExecutor
 
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab import Case, Library
 
 LIB = Library("threading/thread_affine")
 

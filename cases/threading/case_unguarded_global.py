@@ -14,8 +14,7 @@ go through that one binding.
 import ctypes
 import threading
 
-from faultlab.catalog import Case
-from faultlab.native import Library
+from faultlab import Case, Library
 
 LIB = Library("threading/unguarded_global")
 CALLERS = 2

@@ -3,7 +3,7 @@
 The growing corpus lives in a work directory (``~/.cache/faultlab/fuzz/<target>/<variant>-<build>/``),
 never in ``fuzz/corpus/<target>/``: the committed seeds are read, and rewritten only by
 ``merge`` (libFuzzer's ``-merge=1``, which adds the inputs that bring new coverage). Each
-job is one libFuzzer process run through ``faultlab.runner``; it stops at its first crash
+job is one libFuzzer process run through ``faultlab.diagnosis.runner``; it stops at its first crash
 (libFuzzer's own rule) or, with ``keep_going``, starts again on the grown corpus until the
 time is up.
 """
@@ -20,9 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import build, runner
-from ..outcome import Outcome
-from ..verdict import Verdict
+from ..lab import build
+from ..diagnosis import runner
+from ..diagnosis.outcome import Outcome
+from ..diagnosis.verdict import Verdict
 from .coverage import FuzzRuntime, FuzzSetupError, runtime
 from .target import FuzzTarget, fuzz_root
 from .triage import Finding, triage

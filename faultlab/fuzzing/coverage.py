@@ -31,7 +31,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import build, sanitizers
+from ..lab import build
+from ..diagnosis import sanitizers
 
 
 class FuzzSetupError(Exception):
@@ -121,8 +122,8 @@ def check(seconds: float = 20.0) -> tuple[bool, str]:
     import tempfile
     import time
 
-    from ..classify import classify
-    from ..runner import run
+    from ..diagnosis.classify import classify
+    from ..diagnosis.runner import run
 
     try:
         rt = runtime("asan")

@@ -14,8 +14,8 @@ import shlex
 import sys
 from pathlib import Path
 
-from .. import build
-from ..native import Library, current_variant
+from ..lab import build
+from ..lab.native import Library, current_variant
 
 # Set by .clusterfuzzlite/build.sh: a folder of libraries already compiled with the fuzzing
 # service's own $CC and $CFLAGS, used instead of faultlab's build cache.

@@ -8,7 +8,7 @@ runs this harness, and the tests fuzz it as their shallow planted bug.
 import atheris
 
 from faultlab.fuzzing import FuzzTarget, harness
-from faultlab.native import Library
+from faultlab import Library
 
 TARGET = FuzzTarget(mode="unknown", cwe="CWE-122", expect="heap-buffer-overflow", sanitizer="asan", timeout=5.0)
 LIB = Library("fuzz/magic_probe")

@@ -14,8 +14,8 @@ import ast
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .. import build
-from ..kinds import KINDS, MODES
+from ..lab import build
+from ..diagnosis.kinds import KINDS, MODES
 from .coverage import FuzzSetupError
 
 SANITIZERS = ("none", "asan")

@@ -1,7 +1,7 @@
 """From a crashing input to a finding: replay it under the runner, classify it, store it once.
 
 libFuzzer's own crash report is not the verdict: every input it saved is replayed in a
-fresh child through ``faultlab.runner`` (watchdog, stacks, group kill) and classified like
+fresh child through ``faultlab.diagnosis.runner`` (watchdog, stacks, group kill) and classified like
 any other program. Findings are deduplicated by the verdict's signature and stored as
 ``fuzz/artifacts/<target>/<signature>/`` (``input``, ``verdict.json``, ``finding.json``,
 ``reproduce.txt``); the directory appears by one atomic rename, so two jobs that find the
@@ -21,9 +21,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import build, runner
-from ..classify import classify
-from ..verdict import Verdict
+from ..lab import build
+from ..diagnosis import runner
+from ..diagnosis.classify import classify
+from ..diagnosis.verdict import Verdict
 from .coverage import FuzzSetupError, runtime
 from .target import FuzzTarget, find
 

@@ -66,3 +66,67 @@ _TABLE = [
 KINDS: dict[str, Kind] = {k.name: k for k in _TABLE}
 NAMES = tuple(KINDS)
 ORACLE = ("swallowed-error", "silent-corruption", "abi-mismatch")
+
+# The runtime's rule each failure mode breaks, as an instructor would say it.
+MODE_RULES = {
+    "lifetime": "Memory has one owner at a time. Python's garbage collector and C's malloc/free do not see "
+                "each other's references, so whoever frees a block must know that nobody on the other side "
+                "still points into it.",
+    "abi-drift": "Caller and callee must agree on the layout. Every signature, struct field, size and "
+                 "calling convention the binding declares must match the library that is actually loaded; "
+                 "nothing checks this at run time.",
+    "threading": "The Python C-API may only be called by a thread that holds the GIL, and state shared "
+                 "between threads on the C side needs its own locks, taken in one order.",
+    "swallowed-error": "Every error must reach someone who can act on it. A C return code must be checked, "
+                       "and an exception raised in a callback cannot travel through C frames: the FFI layer "
+                       "prints it and returns a default.",
+    "encoding": "Both sides must agree on the bytes of a string. JNI's modified UTF-8 is not UTF-8 "
+                "(surrogate pairs for emoji, C0 80 for NUL), and a length counts bytes, code units or "
+                "code points, never all three.",
+}
+
+# Names of the weaknesses faultlab's kinds and cases point to (MITRE CWE 4.x).
+CWE_NAMES = {
+    "CWE-119": "Improper Restriction of Operations within the Bounds of a Memory Buffer",
+    "CWE-121": "Stack-based Buffer Overflow",
+    "CWE-122": "Heap-based Buffer Overflow",
+    "CWE-125": "Out-of-bounds Read",
+    "CWE-131": "Incorrect Calculation of Buffer Size",
+    "CWE-135": "Incorrect Calculation of Multi-Byte String Length",
+    "CWE-172": "Encoding Error",
+    "CWE-176": "Improper Handling of Unicode Encoding",
+    "CWE-188": "Reliance on Data/Memory Layout",
+    "CWE-190": "Integer Overflow or Wraparound",
+    "CWE-252": "Unchecked Return Value",
+    "CWE-253": "Incorrect Check of Function Return Value",
+    "CWE-362": "Concurrent Execution using Shared Resource with Improper Synchronization ('Race Condition')",
+    "CWE-369": "Divide By Zero",
+    "CWE-390": "Detection of Error Condition Without Action",
+    "CWE-391": "Unchecked Error Condition",
+    "CWE-400": "Uncontrolled Resource Consumption",
+    "CWE-401": "Missing Release of Memory after Effective Lifetime",
+    "CWE-415": "Double Free",
+    "CWE-416": "Use After Free",
+    "CWE-476": "NULL Pointer Dereference",
+    "CWE-562": "Return of Stack Variable Address",
+    "CWE-573": "Improper Following of Specification by Caller",
+    "CWE-590": "Free of Memory not on the Heap",
+    "CWE-617": "Reachable Assertion",
+    "CWE-628": "Function Call with Incorrectly Specified Arguments",
+    "CWE-667": "Improper Locking",
+    "CWE-681": "Incorrect Conversion between Numeric Types",
+    "CWE-686": "Function Call With Incorrect Argument Type",
+    "CWE-687": "Function Call With Incorrectly Specified Argument Value",
+    "CWE-704": "Incorrect Type Conversion or Cast",
+    "CWE-755": "Improper Handling of Exceptional Conditions",
+    "CWE-758": "Reliance on Undefined, Unspecified, or Implementation-Defined Behavior",
+    "CWE-762": "Mismatched Memory Management Routines",
+    "CWE-764": "Multiple Locks of a Critical Resource",
+    "CWE-787": "Out-of-bounds Write",
+    "CWE-788": "Access of Memory Location After End of Buffer",
+    "CWE-825": "Expired Pointer Dereference",
+    "CWE-833": "Deadlock",
+    "CWE-835": "Loop with Unreachable Exit Condition ('Infinite Loop')",
+    "CWE-838": "Inappropriate Encoding for Output Context",
+    "CWE-843": "Access of Resource Using Incompatible Type ('Type Confusion')",
+}

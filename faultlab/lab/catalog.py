@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import drive, sanitizers
-from .kinds import KINDS, MODES
+from ..diagnosis import sanitizers
+from ..diagnosis.kinds import KINDS, MODES
 from .native import Library
 
 VARIANTS = ("broken", "fixed")
-FIX_PLACES = ("binding", "native", "both")
+# Where a case's fix lives, as explain says it.
+FIX_PLACES = {"binding": "in the binding (the Python driver)", "native": "in the C library",
+              "both": "in the binding and in the C library"}
 
 
 class CatalogError(Exception):
@@ -90,11 +92,16 @@ class Case:
             library.path(tag=tag, variant=variant)
 
     def argv(self, variant: str) -> list[str]:
-        return drive.case_command(self.source, self.id, variant)
+        return case_command(self.source, self.id, variant)
 
     @property
     def slug(self) -> str:
         return self.id.replace("/", "-")
+
+
+def case_command(case_file: str, case_id: str, variant: str) -> list[str]:
+    """The command that runs one case variant in a fresh interpreter (``faultlab.lab.drive``)."""
+    return [sys.executable, "-m", "faultlab.lab.drive", str(case_file), case_id, variant]
 
 
 def _import_file(path: Path):

@@ -1,10 +1,18 @@
-"""Which toolchain pieces this machine has, and which cases need what is missing."""
+"""``faultlab doctor``: which toolchain pieces this machine has, and which cases need what is missing."""
 
 from __future__ import annotations
 
 import shutil
 
-from . import build, sanitizers, toolchain
+from ..diagnosis import sanitizers
+from ..fuzzing.coverage import check as native_coverage_check
+from ..lab import build, catalog, toolchain
+from . import EXIT_FAULT, EXIT_OK
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("doctor", help="say which toolchain pieces are present and what is missing")
+    p.set_defaults(func=doctor)
 
 
 def checks() -> list[tuple[str, bool, str]]:
@@ -23,19 +31,25 @@ def checks() -> list[tuple[str, bool, str]]:
     results.append(("gdb", bool(gdb), gdb or "native stacks of hung processes are not collected"))
     jdk = toolchain.find_jdk()
     results.append(("jdk", jdk is not None, str(jdk) if jdk else "the JVM case of encoding/ is skipped"))
-    from .fuzzing.coverage import check as native_coverage_check
-
     results.append(("native coverage", *native_coverage_check()))
     return results
 
 
 def cases_needing(missing: list[str]) -> dict[str, list[str]]:
     """For each missing toolchain piece, the ids of the cases that cannot run without it."""
-    from . import catalog
-
     needs: dict[str, list[str]] = {piece: [] for piece in missing}
     for case in catalog.discover():
         for piece in case.requires:
             if piece in needs:
                 needs[piece].append(case.id)
     return needs
+
+
+def doctor(args) -> int:
+    results = checks()
+    for name, ok, detail in results:
+        print(f"{'ok     ' if ok else 'MISSING'} {name:<28} {detail}")
+    for piece, ids in cases_needing([name for name, ok, _ in results if not ok]).items():
+        if ids:
+            print(f"without {piece}, these cases are skipped: {', '.join(ids)}")
+    return EXIT_OK if all(ok for _, ok, _ in results) else EXIT_FAULT

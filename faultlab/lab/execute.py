@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from . import forkserver
 from .catalog import Case
-from .classify import classify
-from .verdict import Verdict
+from ..diagnosis.classify import classify
+from ..diagnosis.verdict import Verdict
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def run_case(case: Case, variant: str, sanitizer: str, *, timeout: float | None 
     """Build what the case needs in this process (so a build error is reported as one), then run it in a child.
 
     ``isolation``: ``spawn`` starts a fresh interpreter; ``auto`` and ``fork`` fork the child
-    from a warm server where that is sound (``faultlab.forkserver``); the verdict says which.
+    from a warm server where that is sound (``faultlab.lab.forkserver``); the verdict says which.
     """
     case.build(sanitizer, variant)
     outcome = forkserver.run_case(case, variant, sanitizer, timeout=timeout or case.timeout, use_gdb=use_gdb,

@@ -8,6 +8,10 @@ import shutil
 from pathlib import Path
 
 
+class BuildError(Exception):
+    """A native library could not be built, or a toolchain piece it needs is missing; one line for a person."""
+
+
 @functools.lru_cache(maxsize=None)
 def find_jdk() -> Path | None:
     """A JDK home with javac and include/jni.h: JAVA_HOME first, then javac on PATH."""
@@ -22,6 +26,14 @@ def find_jdk() -> Path | None:
         if (home / "bin" / "javac").exists() and (home / "include" / "jni.h").exists():
             return home
     return None
+
+
+def jdk_home() -> Path:
+    """The JDK to build and run JNI code with; a ``BuildError`` for a person when there is none."""
+    jdk = find_jdk()
+    if jdk is None:
+        raise BuildError("no JDK found (javac and include/jni.h); install openjdk-17-jdk or set JAVA_HOME")
+    return jdk
 
 
 def available(piece: str) -> bool:

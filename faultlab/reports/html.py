@@ -17,11 +17,13 @@ from collections import defaultdict
 from importlib import resources
 from string import Template
 
-from . import catalog, sanitizers
-from .explain import CWE_NAMES, Explanation, explain, known_cases
-from .kinds import MODES
-from .signature import meaningful
-from .verdict import Verdict
+from ..lab import catalog
+from ..diagnosis import sanitizers
+from ..diagnosis.kinds import CWE_NAMES
+from ..lab.lessons import Explanation, explain, known_cases
+from ..diagnosis.kinds import MODES
+from ..diagnosis.signature import meaningful
+from ..diagnosis.verdict import Verdict
 
 _ACCESS = re.compile(r"^\s*(?:READ|WRITE|Read|Write|Atomic \w+) of size")
 

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import drive, hang, sanitizers
+from . import hang, sanitizers
 from .outcome import Outcome
 
 OUTPUT_CAP = 1 << 20  # bytes kept per stream: half from the head, half from the tail
@@ -176,7 +176,3 @@ def outcome_from(work: str, argv: tuple[str, ...], returncode: int, *, timed_out
         memory_limit=memory_limit,
     )
 
-
-def run_callable(target: str, **kwargs) -> Outcome:
-    """``run`` of ``package.module:function``, called in a fresh interpreter."""
-    return run(drive.call_command(target), **kwargs)

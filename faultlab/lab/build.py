@@ -20,22 +20,19 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from . import sanitizers
+from ..diagnosis import sanitizers
+from .toolchain import BuildError, jdk_home
 
 TAGS = ("plain", "asan", "ubsan", "tsan", "coverage", "coverage-asan")
 BASE_CFLAGS = ("-g", "-O0", "-fPIC", "-shared", "-Wall", "-fno-omit-frame-pointer", "-pthread")
 CLANG = "clang-16"
 
 
-class BuildError(Exception):
-    """A native library could not be built; the message is one line for a person."""
-
-
 def project_root() -> Path:
     env = os.environ.get("FAULTLAB_ROOT")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent
+    return Path(__file__).resolve().parents[2]
 
 
 def native_root() -> Path:
@@ -73,8 +70,6 @@ def compiler_version(compiler: str) -> str:
 
 @functools.lru_cache(maxsize=None)
 def _jdk_include() -> tuple[str, ...]:
-    from .java import jdk_home
-
     jdk = jdk_home()
     return (f"-I{jdk / 'include'}", f"-I{jdk / 'include' / 'linux'}")
 

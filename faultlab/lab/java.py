@@ -1,6 +1,6 @@
 """Compile the Java classes of ``native/`` with javac into the content-addressed cache, and name the JVM to run them.
 
-The Java side of a JNI case is built like its C side (``faultlab.build``): the key covers
+The Java side of a JNI case is built like its C side (``faultlab.lab.build``): the key covers
 the sources, the flags and the JDK's version, a file lock serialises concurrent builds,
 and the finished class directory is moved into place with one atomic rename, so a
 reader never sees half a build. The JVM options keep a short-lived JVM quick to start.
@@ -14,20 +14,13 @@ import subprocess
 from pathlib import Path
 
 from .build import BuildError, cache_root, compile_once, native_root
-from .toolchain import find_jdk
+from .toolchain import jdk_home
 
 JAVAC_FLAGS = ("-encoding", "UTF-8", "-g", "-Xlint:all")
 # A JVM that lives for a fraction of a second: the shared class archive, the client
 # compiler only, a small serial heap and no perf-data file in /tmp.
 JVM_OPTIONS = ("-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-Xss1m",
                "-XX:-UsePerfData")
-
-
-def jdk_home() -> Path:
-    jdk = find_jdk()
-    if jdk is None:
-        raise BuildError("no JDK found (javac and include/jni.h); install openjdk-17-jdk or set JAVA_HOME")
-    return jdk
 
 
 @functools.lru_cache(maxsize=None)

@@ -1,7 +1,7 @@
 """The child's entry point: run one case variant, or call ``package.module:function``.
 
-    python -m faultlab.drive CASE_FILE CASE_ID VARIANT
-    python -m faultlab.drive --call package.module:function
+    python -m faultlab.lab.drive CASE_FILE CASE_ID VARIANT
+    python -m faultlab.lab.drive --call package.module:function
 """
 
 from __future__ import annotations
@@ -9,15 +9,19 @@ from __future__ import annotations
 import importlib
 import sys
 
-
-def case_command(case_file: str, case_id: str, variant: str) -> list[str]:
-    """The command that runs one case variant in a fresh interpreter."""
-    return [sys.executable, "-m", "faultlab.drive", str(case_file), case_id, variant]
+from ..diagnosis.outcome import Outcome
+from ..diagnosis.runner import run
+from .catalog import load_case
 
 
 def call_command(target: str) -> list[str]:
     """The command that calls ``package.module:function`` in a fresh interpreter."""
-    return [sys.executable, "-m", "faultlab.drive", "--call", target]
+    return [sys.executable, "-m", "faultlab.lab.drive", "--call", target]
+
+
+def run_callable(target: str, **run_options) -> Outcome:
+    """``runner.run`` of ``package.module:function``, called in a fresh interpreter."""
+    return run(call_command(target), **run_options)
 
 
 def call(target: str) -> None:
@@ -32,9 +36,7 @@ def main(argv: list[str]) -> None:
         call(argv[1])
         return
     if len(argv) != 3:
-        raise SystemExit("usage: python -m faultlab.drive CASE_FILE CASE_ID VARIANT | --call module:function")
-    from .catalog import load_case
-
+        raise SystemExit("usage: python -m faultlab.lab.drive CASE_FILE CASE_ID VARIANT | --call module:function")
     case_file, case_id, variant = argv
     case = load_case(case_file, case_id)
     case.driver(variant)()

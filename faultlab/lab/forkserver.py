@@ -40,8 +40,9 @@ import threading
 import time
 import warnings
 
-from . import drive, runner, sanitizers
-from .outcome import Outcome
+from . import catalog, drive
+from ..diagnosis import runner, sanitizers
+from ..diagnosis.outcome import Outcome
 
 ISOLATIONS = ("auto", "fork", "spawn")
 START_TIMEOUT_S = 60.0  # importing faultlab and cffi under ASan, on a busy machine
@@ -113,7 +114,7 @@ class ForkServer:
         ours, theirs = socket.socketpair()
         with open(os.path.join(self._work, "server.log"), "wb") as log:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "faultlab.forkserver", str(theirs.fileno())],
+                [sys.executable, "-m", "faultlab.lab.forkserver", str(theirs.fileno())],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, pass_fds=(theirs.fileno(),),
                 start_new_session=True,
             )
@@ -165,7 +166,7 @@ class ForkServer:
         if self.config.name == "asan" and memory_limit != self.memory_limit:
             raise ForkServerError("under ASan the memory limit is fixed when the server starts")
         self.start()
-        argv = tuple(drive.case_command(case_file, case_id, variant))
+        argv = tuple(catalog.case_command(case_file, case_id, variant))
         with tempfile.TemporaryDirectory(prefix="faultlab-run-") as work:
             for name in ("stdout", "stderr"):
                 open(os.path.join(work, name), "wb").close()
@@ -286,7 +287,7 @@ def _warm_up() -> None:
 
     import cffi
 
-    from . import catalog, native  # noqa: F401  (catalog brings drive)
+    from . import native  # noqa: F401
 
     cffi.FFI().cdef("int faultlab_warm_up(int);")
     _libc = ctypes.CDLL(None)
@@ -366,8 +367,6 @@ def serve(channel: _Channel):
 
 def _become_the_case(request: dict) -> None:
     """Give the forked child what ``runner.run`` gives a spawned one: session, files, limits, handlers."""
-    from . import drive
-
     os.setsid()
     work = request["work"]
     null = os.open(os.devnull, os.O_RDONLY)
@@ -415,13 +414,11 @@ def main(argv: list[str]) -> int:
     served = serve(channel)
     if served is None:
         return 0
-    # From here on this process is the forked child: it runs the case as `python -m faultlab.drive`
+    # From here on this process is the forked child: it runs the case as `python -m faultlab.lab.drive`
     # would, and ends like that interpreter (exit status, tracebacks, atexit, finalisation).
     request, case = served
     _become_the_case(request)
     if case is None:
-        from . import drive
-
         drive.main([request["file"], request["case"], request["variant"]])
     else:
         case.driver(request["variant"])()  # what drive.main does, with the case the server imported

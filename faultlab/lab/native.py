@@ -12,7 +12,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import build, sanitizers
+from . import build
+from ..diagnosis import sanitizers
 
 
 def current_tag() -> str:

@@ -15,10 +15,11 @@ import json
 import sys
 from pathlib import Path
 
-from .catalog import VARIANTS
-from .cli import EXIT_FAULT, EXIT_OK, UsageError
+from ..fuzzing import Artifact, FuzzSetupError, discover, find, fuzz, minimize, reproduce
+from ..lab.catalog import VARIANTS
+from ..reports.terminal import format_verdict
+from . import EXIT_FAULT, EXIT_OK, UsageError
 from .progress import Progress
-from .report import format_verdict
 
 DEFAULT_TIME_S = 60.0
 
@@ -46,12 +47,10 @@ def register(subparsers) -> None:
     p.add_argument("--minimize", action="store_true",
                    help="with --reproduce: shrink the input (libFuzzer -minimize_crash)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
-    p.set_defaults(func=cmd_fuzz)
+    p.set_defaults(func=fuzz_targets)
 
 
-def cmd_fuzz(args) -> int:
-    from .fuzzing import FuzzSetupError
-
+def fuzz_targets(args) -> int:
     try:
         if args.list:
             return _list(args)
@@ -79,8 +78,6 @@ def _check(args) -> None:
 
 
 def _list(args) -> int:
-    from .fuzzing import discover
-
     _check(args)
     targets = discover()
     if args.json:
@@ -93,8 +90,6 @@ def _list(args) -> int:
 
 
 def _fuzz(args) -> int:
-    from .fuzzing import discover, find, fuzz
-
     _check(args)
     targets = discover() if args.all else [find(args.target)]
     seconds = args.time if args.time is not None else (None if args.runs else DEFAULT_TIME_S)
@@ -144,8 +139,6 @@ def _describe(result) -> str:
 
 
 def _reproduce(args) -> int:
-    from .fuzzing import Artifact, minimize, reproduce
-
     _check(args)
     artifact = Artifact.open(args.reproduce)
     shrunk = None

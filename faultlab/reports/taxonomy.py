@@ -2,17 +2,17 @@
 
 Both tables are data (``kinds.KINDS``, ``markers.MARKERS``), so the document cannot drift
 from what the classifier does: a test compares the file with ``render()``. Regenerate with
-``python -m faultlab.taxonomy > docs/taxonomy.md``.
+``python -m faultlab.reports.taxonomy > docs/taxonomy.md``.
 """
 
 from __future__ import annotations
 
 import re
 
-from .kinds import KINDS, MODES
-from .markers import MARKERS
+from ..diagnosis.kinds import KINDS, MODES
+from ..diagnosis.markers import MARKERS
 
-REGENERATE = "python -m faultlab.taxonomy > docs/taxonomy.md"
+REGENERATE = "python -m faultlab.reports.taxonomy > docs/taxonomy.md"
 
 
 def _code(text: str) -> str:

@@ -5,7 +5,7 @@ sanitizer configuration (or the one asked for) with its verdict (kind, summary, 
 evidence line that decided it, the top Python and native frames), then the FIX line
 and the fixed variant's verdict. Colour and a live progress line on a terminal; plain
 text, one line per finished run, anywhere else. Nothing is faked: every verdict is a
-real child run through ``faultlab.execute.run_case``.
+real child run through ``faultlab.lab.execute.run_case``.
 """
 
 from __future__ import annotations
@@ -13,13 +13,17 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from . import catalog, toolchain
-from .build import BuildError
-from .execute import CaseResult, run_case
-from .explain import Marked, fit, marked_lines
-from .kinds import MODES
+from ..diagnosis import sanitizers
+
+from ..lab import catalog, toolchain
+from ..lab.build import BuildError
+from ..lab.execute import CaseResult, run_case
+from ..lab.lessons import Marked, marked_lines
+from ..reports.terminal import fit
+from ..diagnosis.kinds import MODES
 from .progress import Palette, Progress, colour_enabled, terminal_width
-from .signature import meaningful
+from ..diagnosis.signature import meaningful
+from . import EXIT_FAULT, EXIT_OK, UsageError
 
 
 def select(target: str | None) -> list[catalog.Case]:
@@ -160,3 +164,23 @@ def run_demo(cases: list[catalog.Case], *, sanitizer: str | None = None, pause: 
         progress.echo("")
         progress.echo(palette.paint(summary, "bold", "red" if unexpected else "green"))
     return unexpected == 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("demo", help="run cases for a room: the broken variant's verdict, then the fix, clean")
+    p.add_argument("target", nargs="?", metavar="MODE|CASE_ID", help="one failure mode or one case (default: all)")
+    p.add_argument("--no-pause", action="store_true", help="do not wait for Enter between cases")
+    p.add_argument("--sanitizer", choices=sanitizers.NAMES,
+                   help="run under this configuration (default: the first each case declares)")
+    p.set_defaults(func=demo)
+
+
+def demo(args) -> int:
+    cases = select(args.target)
+    if args.sanitizer:
+        cases = [c for c in cases if args.sanitizer in c.expect]
+        if not cases:
+            raise UsageError(f"no case of {args.target or 'the catalog'} declares an expectation under {args.sanitizer}")
+    pause = not args.no_pause and sys.stdin.isatty()
+    ok = run_demo(cases, sanitizer=args.sanitizer, pause=pause)
+    return EXIT_OK if ok else EXIT_FAULT

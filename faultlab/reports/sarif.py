@@ -16,12 +16,13 @@ import re
 from importlib import metadata
 from pathlib import Path
 
-from . import catalog
-from .build import project_root
-from .explain import CWE_NAMES, Marked, known_cases, marked_lines, native_files, relative
-from .kinds import KINDS
-from .signature import meaningful
-from .verdict import Frame
+from ..lab import catalog
+from ..lab.build import project_root
+from ..diagnosis.kinds import CWE_NAMES
+from ..lab.lessons import Marked, known_cases, marked_lines, native_files, relative
+from ..diagnosis.kinds import KINDS
+from ..diagnosis.signature import meaningful
+from ..diagnosis.verdict import Frame
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 NOT_REPRODUCED = "not-reproduced"

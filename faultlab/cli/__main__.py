@@ -1,0 +1,62 @@
+"""``faultlab``'s entry point: the parser of every subcommand, and errors turned into exit status 2.
+
+The subcommands are imported here by name, one module each, the way pypa/build keeps its
+command line in ``__main__`` apart from the library it drives.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from ..diagnosis import sanitizers
+from ..lab import build, catalog
+from . import EXIT_FAULT, EXIT_USAGE, UsageError
+from . import bench, demo, diagnose, doctor, explain, fuzz, report, run
+from . import build as build_command
+from . import list as list_command
+
+# In the order ``faultlab --help`` lists them.
+COMMANDS = (diagnose, list_command, run, build_command, doctor, bench, explain, demo, report, fuzz)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def main_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="faultlab", description="Reproduce FFI failure modes on purpose, and diagnose crashes.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of faultlab's own errors")
+    sub = parser.add_subparsers(dest="subcommand", required=True, parser_class=_Parser)
+    for command in COMMANDS:
+        command.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in argv
+    try:
+        args = main_parser().parse_args(argv)
+        return args.func(args)
+    except (UsageError, build.BuildError, catalog.CatalogError, sanitizers.SanitizerError) as exc:
+        if debug:
+            raise
+        print(f"faultlab: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader went away (faultlab ... | head): not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAULT
+
+
+def entrypoint() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entrypoint()

@@ -1,0 +1,45 @@
+"""``faultlab diagnose [options] -- COMMAND``: run anyone's program under the runner and classify it.
+
+Exit status: 0 when the program was fine (``ok``), 1 when a fault was found, 2 on a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..diagnosis import sanitizers
+from ..diagnosis.classify import classify
+from ..diagnosis.runner import run
+from ..reports.terminal import format_verdict
+from . import EXIT_FAULT, EXIT_OK, UsageError
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("diagnose", help="run a command under the runner and classify what happened")
+    p.add_argument("--sanitizer", default="none", choices=sanitizers.NAMES, help="runtime to preload (default: none)")
+    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="hang watchdog (default: 30)")
+    p.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    p.add_argument("--memory-mb", type=float, metavar="MB", help="bound the child's address space")
+    p.add_argument("--leaks", action="store_true", help="report leaks (LeakSanitizer, with --sanitizer asan)")
+    p.add_argument("--no-gdb", action="store_true", help="do not attach gdb for native stacks on a timeout")
+    p.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
+    p.set_defaults(func=diagnose)
+
+
+def diagnose(args) -> int:
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        raise UsageError("diagnose needs a command: faultlab diagnose [options] -- COMMAND [ARGS...]")
+    if not 0 < args.timeout < float("inf"):  # also refuses nan, which compares false
+        raise UsageError("--timeout must be a positive number of seconds")
+    if args.memory_mb is not None and not 0 < args.memory_mb < float("inf"):
+        raise UsageError("--memory-mb must be a positive number of megabytes")
+    memory = int(args.memory_mb * (1 << 20)) if args.memory_mb else None
+    outcome = run(command, sanitizer=args.sanitizer, timeout=args.timeout, memory_limit=memory,
+                  leaks=args.leaks, use_gdb=not args.no_gdb)
+    if outcome.exit_code == 127 and outcome.stderr.startswith("faultlab: cannot start"):
+        raise UsageError(outcome.stderr.removeprefix("faultlab: "))
+    verdict = classify(outcome)
+    print(json.dumps(verdict.to_dict()) if args.json else format_verdict(verdict))
+    return EXIT_OK if verdict.ok else EXIT_FAULT

@@ -1,0 +1,29 @@
+"""``faultlab list [--json]``: the catalog, one case a line with its CWE and expected kinds."""
+
+from __future__ import annotations
+
+import json
+
+from ..lab import catalog
+from . import EXIT_OK
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("list", help="show the catalog of cases")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=list_cases)
+
+
+def list_cases(args) -> int:
+    cases = catalog.discover()
+    if args.json:
+        print(json.dumps([{"id": c.id, "mode": c.mode, "cwe": c.cwe, "title": c.title, "fix_in": c.fix_in,
+                           "expect": c.expect, "explanation": c.explanation, "requires": list(c.requires),
+                           "source": c.source} for c in cases], indent=1))
+        return EXIT_OK
+    for c in cases:
+        configs = ", ".join(f"{s}: {k}" for s, k in c.expect.items())
+        print(f"{c.id:<38} {c.cwe:<8} {configs}")
+        print(f"    {c.title}")
+    print(f"{len(cases)} cases")
+    return EXIT_OK
