@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 
 from faultlab import benchstats
-from faultlab.lab import catalog, execute, forkserver
+from faultlab.lab import catalog, execute
+from faultlab.lab.isolation import client
 from faultlab.diagnosis import runner
 from faultlab.benchstats import Figure
 
@@ -78,7 +79,7 @@ def run(quick: bool = False) -> dict:
     scale = 1 if quick else 10
     (noop,) = [c for c in catalog.cases_in(PROBES) if c.id == "lifetime/bench-noop"]
     notes = []
-    server = forkserver.ForkServer("none")
+    server = client.ForkServer("none")
     start = time.perf_counter()
     server.start()
     startup = time.perf_counter() - start
@@ -95,7 +96,7 @@ def run(quick: bool = False) -> dict:
     }
     asan = None
     if not quick:
-        asan = forkserver.ForkServer("asan")
+        asan = client.ForkServer("asan")
         asan.start()
         plan["faultlab spawn under ASan"] = (lambda: runner.run(noop.argv("fixed"), sanitizer="asan"), scale)
         plan["faultlab fork server under ASan, quick exit"] = (
@@ -108,7 +109,7 @@ def run(quick: bool = False) -> dict:
         server.close()
         if asan:
             asan.close()
-        forkserver.shared_pool().close()
+        client.shared_pool().close()
     figures = [Figure(name, "ms", tuple(values)) for name, values in samples.items()]
     forked = _pytest_forked_overhead(20 if quick else 100, 1 if quick else 3)
     if isinstance(forked, Figure):

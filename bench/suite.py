@@ -25,7 +25,8 @@ import time
 from pathlib import Path
 
 from faultlab import benchstats
-from faultlab.lab import build, catalog, forkserver
+from faultlab.lab import build, catalog
+from faultlab.lab.isolation import client
 from faultlab.diagnosis import runner, sanitizers
 from faultlab.benchstats import Figure
 from faultlab.diagnosis.classify import classify
@@ -148,7 +149,7 @@ def crash_figures(quick: bool) -> list[Figure]:
     figures = []
     for sanitizer in ("none", "asan"):
         crash.build(sanitizer, "broken")
-        server = forkserver.ForkServer(sanitizer)
+        server = client.ForkServer(sanitizer)
         paths = {"spawn": lambda: runner.run(crash.argv("broken"), sanitizer=sanitizer, use_gdb=False),
                  "fork": lambda: server.run(crash.source, crash.id, "broken", use_gdb=False)}
         baseline = f"crash to exit status, {sanitizer}, bare subprocess"

@@ -17,6 +17,7 @@ from .reports import atomic
 from .lab import catalog, toolchain
 from .lab.build import BuildError
 from .lab.execute import CaseResult, run_case
+from .lab.isolation import policy
 from .reports.terminal import format_verdict
 
 
@@ -28,7 +29,7 @@ def pytest_addoption(parser):
     group.addoption("--faultlab-sanitizer", action="append", metavar="NAME",
                     help="only run the configurations of this sanitizer (repeatable)")
     group.addoption("--faultlab-sarif", metavar="PATH", help="write the run's verdicts as SARIF 2.1.0 to PATH")
-    group.addoption("--faultlab-isolation", default="auto", choices=("auto", "fork", "spawn"),
+    group.addoption("--faultlab-isolation", default=policy.DEFAULT_ISOLATION, choices=policy.ISOLATIONS,
                     help="fork each item from a warm server where that is sound and spawn it elsewhere "
                          "(auto, the default), always fork, or always spawn a fresh interpreter")
 

@@ -17,7 +17,9 @@ import pytest
 from processes import gone
 from small_catalog import UAF_C
 
-from faultlab.lab import catalog, execute, forkserver
+from faultlab.lab import catalog, execute
+
+from faultlab.lab.isolation import client, policy
 from faultlab.diagnosis import hang, runner
 from faultlab.diagnosis.classify import classify
 from faultlab.diagnosis.signature import meaningful
@@ -141,12 +143,12 @@ def project(tmp_path_factory):
             for variant in catalog.VARIANTS:
                 case.build("none", variant)
         yield cases
-        forkserver.shared_pool().close()
+        client.shared_pool().close()
 
 
 @pytest.fixture(scope="module")
 def server(project):
-    server = forkserver.ForkServer("none")
+    server = client.ForkServer("none")
     yield server
     server.close()
 
@@ -232,23 +234,23 @@ def test_a_daemon_thread_alive_at_exit_ends_like_in_a_spawned_child(project, ser
 
 
 def test_tsan_and_fresh_interpreter_cases_are_spawned_and_say_so(project):
-    assert forkserver.spawn_reason("tsan") and forkserver.spawn_reason("none", project["fresh"])
-    assert forkserver.spawn_reason("asan", project["crash"]) is None
-    with pytest.raises(forkserver.ForkServerError, match="TSan"):
-        forkserver.ForkServer("tsan")
+    assert policy.spawn_reason("tsan") and policy.spawn_reason("none", project["fresh"])
+    assert policy.spawn_reason("asan", project["crash"]) is None
+    with pytest.raises(client.ForkServerError, match="unsafe under tsan"):
+        client.ForkServer("tsan")
     result = execute.run_case(project["fresh"], "fixed", "none", isolation="auto")
     assert (result.verdict.kind, result.verdict.isolation) == ("ok", "spawn")
 
 
-def test_run_case_forks_when_asked_and_spawns_by_default(project):
-    assert execute.run_case(project["crash"], "broken", "none", isolation="fork").verdict.isolation == "fork"
-    assert execute.run_case(project["crash"], "broken", "none").verdict.isolation == "spawn"
+def test_run_case_forks_by_default_and_spawns_when_asked(project):
+    assert execute.run_case(project["crash"], "broken", "none").verdict.isolation == "fork"
+    assert execute.run_case(project["crash"], "broken", "none", isolation="spawn").verdict.isolation == "spawn"
     with pytest.raises(ValueError, match="isolation must be one of"):
         execute.run_case(project["crash"], "broken", "none", isolation="thread")
 
 
 def test_a_server_killed_mid_run_fails_that_run_and_kills_its_child(project):
-    server = forkserver.ForkServer("none")
+    server = client.ForkServer("none")
     server.start()
     children = []
     fork = server._fork
@@ -256,7 +258,7 @@ def test_a_server_killed_mid_run_fails_that_run_and_kills_its_child(project):
     killer = threading.Timer(1.0, os.kill, (server.pid, signal.SIGKILL))
     killer.start()
     try:
-        with pytest.raises(forkserver.ForkServerError, match="died while child"):
+        with pytest.raises(client.ForkServerError, match="died while child"):
             forked(server, project["hang"], "broken", timeout=30, use_gdb=False)
     finally:
         killer.join()
@@ -267,18 +269,18 @@ def test_a_server_killed_mid_run_fails_that_run_and_kills_its_child(project):
 
 def test_auto_spawns_when_the_server_cannot_serve(project, monkeypatch):
     def refuse(*args, **kwargs):
-        raise forkserver.ForkServerError("refused on purpose")
+        raise client.ForkServerError("refused on purpose")
 
-    monkeypatch.setattr(forkserver.ForkServer, "run", refuse)
+    monkeypatch.setattr(client.ForkServer, "run", refuse)
     with pytest.warns(RuntimeWarning, match="refused on purpose; spawning lifetime/crash instead"):
-        outcome = forkserver.run_case(project["crash"], "broken", "none", timeout=20, isolation="auto")
+        outcome = policy.run_case(project["crash"], "broken", "none", timeout=20, isolation="auto")
     assert (classify(outcome).kind, outcome.isolation) == ("segv", "spawn")
-    with pytest.raises(forkserver.ForkServerError):
-        forkserver.run_case(project["crash"], "broken", "none", timeout=20, isolation="fork")
+    with pytest.raises(client.ForkServerError):
+        policy.run_case(project["crash"], "broken", "none", timeout=20, isolation="fork")
 
 
 def test_closing_the_client_side_ends_the_server(project):
-    server = forkserver.ForkServer("none")
+    server = client.ForkServer("none")
     server.start()
     pid = server.pid
     server.close()
@@ -315,9 +317,10 @@ def test_the_plugin_option_forks_asan_items(tmp_path):
 def test_a_client_killed_mid_run_takes_its_server_and_the_hanging_child_with_it(project):
     client = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import sys
-        from faultlab.lab import catalog, forkserver
+        from faultlab.lab import catalog
+        from faultlab.lab.isolation import client, policy
         (case,) = [c for c in catalog.cases_in({project["hang"].source!r}) if c.id == "lifetime/hang"]
-        server = forkserver.ForkServer("none")
+        server = client.ForkServer("none")
         server.start()
         print(server.pid, flush=True)
         server.run(case.source, case.id, "broken", timeout=300)

@@ -18,6 +18,7 @@ from ..diagnosis import sanitizers
 from ..lab import catalog, toolchain
 from ..lab.build import BuildError
 from ..lab.execute import CaseResult, run_case
+from ..lab.isolation import policy
 from ..lab.lessons import Marked, marked_lines
 from ..reports.terminal import fit
 from ..diagnosis.kinds import MODES
@@ -99,7 +100,8 @@ def _decisive_evidence(evidence: tuple[str, ...]) -> str:
     return evidence[0].strip()
 
 
-def _show_case(case: catalog.Case, config: str, view: "DemoView", progress: Progress) -> tuple[int, int]:
+def _show_case(case: catalog.Case, config: str, view: "DemoView", progress: Progress,
+               isolation: str) -> tuple[int, int]:
     """Show the bug, run the broken variant, show the fix, run the fixed one: (runs as declared, unexpected)."""
     declared = unexpected = 0
     marks = marked_lines(case)
@@ -109,7 +111,7 @@ def _show_case(case: catalog.Case, config: str, view: "DemoView", progress: Prog
             progress.echo(line)
         progress.start(f"{case.id}: {variant} under {config}")
         try:
-            result = run_case(case, variant, config)
+            result = run_case(case, variant, config, isolation=isolation)
         except BuildError as exc:
             progress.done()
             progress.echo(view.p.red(f"  {variant}: build failed: {exc}"))
@@ -124,6 +126,7 @@ def _show_case(case: catalog.Case, config: str, view: "DemoView", progress: Prog
 
 
 def run_demo(cases: list[catalog.Case], *, sanitizer: str | None = None, pause: bool = False,
+             isolation: str = policy.DEFAULT_ISOLATION,
              stream: TextIO | None = None, prompt_input: TextIO | None = None) -> bool:
     """Run each case broken then fixed and show it; True when every verdict came out as declared.
 
@@ -148,7 +151,7 @@ def run_demo(cases: list[catalog.Case], *, sanitizer: str | None = None, pause: 
                 progress.done()
                 skipped += 1
             else:
-                ok, bad = _show_case(case, config, view, progress)
+                ok, bad = _show_case(case, config, view, progress, isolation)
                 declared, unexpected = declared + ok, unexpected + bad
             if pause and index < len(cases):
                 progress.echo(palette.dim("  press Enter for the next case, q then Enter to stop"))
@@ -172,6 +175,9 @@ def register(subparsers) -> None:
     p.add_argument("--no-pause", action="store_true", help="do not wait for Enter between cases")
     p.add_argument("--sanitizer", choices=sanitizers.NAMES,
                    help="run under this configuration (default: the first each case declares)")
+    p.add_argument("--isolation", default=policy.DEFAULT_ISOLATION, choices=policy.ISOLATIONS,
+                   help="fork each run from a warm server where sound (auto, the default, as run and pytest do), "
+                        "always fork, or spawn a fresh interpreter for each run")
     p.set_defaults(func=demo)
 
 
@@ -182,5 +188,5 @@ def demo(args) -> int:
         if not cases:
             raise UsageError(f"no case of {args.target or 'the catalog'} declares an expectation under {args.sanitizer}")
     pause = not args.no_pause and sys.stdin.isatty()
-    ok = run_demo(cases, sanitizer=args.sanitizer, pause=pause)
+    ok = run_demo(cases, sanitizer=args.sanitizer, pause=pause, isolation=args.isolation)
     return EXIT_OK if ok else EXIT_FAULT

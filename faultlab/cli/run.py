@@ -7,6 +7,7 @@ import json
 from ..diagnosis import sanitizers
 from ..lab import catalog
 from ..lab.execute import run_case
+from ..lab.isolation import policy
 from ..reports.terminal import format_verdict
 from . import EXIT_FAULT, EXIT_OK, UsageError
 from .progress import Progress
@@ -18,7 +19,7 @@ def register(subparsers) -> None:
     p.add_argument("--all", action="store_true", help="run every case of the catalog")
     p.add_argument("--variant", default="both", choices=("broken", "fixed", "both"))
     p.add_argument("--sanitizer", choices=sanitizers.NAMES, help="one configuration (default: every one the case declares)")
-    p.add_argument("--isolation", default="auto", choices=("auto", "fork", "spawn"),
+    p.add_argument("--isolation", default=policy.DEFAULT_ISOLATION, choices=policy.ISOLATIONS,
                    help="fork each run from a warm server where sound (auto, the default, as pytest cases/ does), "
                         "always fork, or always spawn")
     p.add_argument("--json", action="store_true")

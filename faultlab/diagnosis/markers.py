@@ -199,7 +199,7 @@ SIGNAL_KINDS = {
 UNINTERESTING_MODULES = re.compile(
     r"^(?:libc[./-]|libc\.so|libsanitizer/|libpthread|ld-linux|libpython|python3?(?:\.\d+)?$|libffi|_cffi_backend|_ctypes"
     r"|libasan|libtsan|libubsan|liblsan|libstdc\+\+|libgcc|libjvm|libfuzzer|test-runner/|<frozen|runpy\.py|threading\.py"
-    r"|faultlab|drive\.py|catalog\.py|forkserver\.py|sitecustomize\.py|\?\?|$)"
+    r"|faultlab|drive\.py|catalog\.py|forkserver\.py|server\.py|sitecustomize\.py|\?\?|$)"
 )
 UNINTERESTING_FUNCTIONS = re.compile(
     r"^(?:<null>|\?\?|_start|__libc_start.*|start_thread|clone3?|ffi_call.*|_PyEval.*|_PyObject.*|PyObject_.*"

@@ -37,6 +37,11 @@ class Sanitizer:
         return self.name if self.runtime else "plain"
 
     @property
+    def fork_sound(self) -> bool:
+        """TSan's runtime keeps threads and synchronisation state that a forked child cannot inherit."""
+        return self.name != "tsan"
+
+    @property
     def reserves_shadow(self) -> bool:
         """ASan and TSan reserve terabytes of shadow memory: under RLIMIT_AS they cannot even start."""
         return self.name in ("asan", "tsan")

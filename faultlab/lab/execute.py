@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import forkserver
 from .catalog import Case
+from .isolation import policy
 from ..diagnosis.classify import classify
 from ..diagnosis.verdict import Verdict
 
@@ -32,13 +32,14 @@ class CaseResult:
 
 
 def run_case(case: Case, variant: str, sanitizer: str, *, timeout: float | None = None,
-             use_gdb: bool = True, isolation: str = "spawn") -> CaseResult:
+             use_gdb: bool = True, isolation: str = policy.DEFAULT_ISOLATION) -> CaseResult:
     """Build what the case needs in this process (so a build error is reported as one), then run it in a child.
 
-    ``isolation``: ``spawn`` starts a fresh interpreter; ``auto`` and ``fork`` fork the child
-    from a warm server where that is sound (``faultlab.lab.forkserver``); the verdict says which.
+    ``isolation``: ``auto`` (the default everywhere) forks the child from a warm server where
+    that is sound and spawns it elsewhere; ``fork`` insists; ``spawn`` always starts a fresh
+    interpreter (``faultlab.lab.isolation.policy``). The verdict says which it was.
     """
     case.build(sanitizer, variant)
-    outcome = forkserver.run_case(case, variant, sanitizer, timeout=timeout or case.timeout, use_gdb=use_gdb,
-                                  isolation=isolation)
+    outcome = policy.run_case(case, variant, sanitizer, timeout=timeout or case.timeout, use_gdb=use_gdb,
+                              isolation=isolation)
     return CaseResult(case.id, variant, sanitizer, case.expected(variant, sanitizer), classify(outcome))

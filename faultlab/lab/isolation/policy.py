@@ -1,0 +1,46 @@
+"""Spawn or fork: the one place that decides how a case run is isolated.
+
+``auto`` (the default of ``pytest cases/``, ``faultlab run`` and ``faultlab demo``) forks
+from the configuration's warm server where that is sound and spawns a fresh interpreter
+where it is not; ``fork`` insists on the server; ``spawn`` always starts afresh.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from ...diagnosis import runner, sanitizers
+from ...diagnosis.outcome import Outcome
+from .client import ForkServerError, shared_pool
+
+ISOLATIONS = ("auto", "fork", "spawn")
+DEFAULT_ISOLATION = "auto"
+
+
+def spawn_reason(sanitizer: str, case=None) -> str | None:
+    """Why a run must be spawned rather than forked, or None when forking it is sound."""
+    if not sanitizers.get(sanitizer).fork_sound:
+        return f"fork is unsafe under {sanitizer}; spawned"
+    if case is not None and getattr(case, "fresh_interpreter", False):
+        return f"{case.id} declares fresh_interpreter=True; spawned"
+    return None
+
+
+def run_case(case, variant: str, sanitizer: str, *, timeout: float, use_gdb: bool = True,
+             isolation: str = DEFAULT_ISOLATION) -> Outcome:
+    """Run a case variant forked from the configuration's server, or spawned where that is unsound.
+
+    ``auto`` also spawns (with a warning) when the server fails; ``fork`` raises
+    ``ForkServerError`` instead; ``spawn`` always spawns.
+    """
+    if isolation not in ISOLATIONS:
+        raise ValueError(f"isolation must be one of {', '.join(ISOLATIONS)}, not {isolation!r}")
+    if isolation != "spawn" and not spawn_reason(sanitizer, case):
+        try:
+            return shared_pool().server(sanitizer).run(case.source, case.id, variant, timeout=timeout,
+                                                       use_gdb=use_gdb)
+        except ForkServerError as exc:
+            if isolation == "fork":
+                raise
+            warnings.warn(f"faultlab: {exc}; spawning {case.id} instead", RuntimeWarning, stacklevel=2)
+    return runner.run(case.argv(variant), sanitizer=sanitizer, timeout=timeout, use_gdb=use_gdb)
