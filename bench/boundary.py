@@ -66,8 +66,8 @@ def bindings() -> dict[str, object]:
     """``bl_add_one`` through every binding, plus the batched ``bl_sum`` ones."""
     import cffi
 
-    plain = build.build_library("bench/boundary", sources=("../bench/native/boundary.c",), tag="plain")
-    ext_path = build.build_library("bench/boundary_ext", python=True, tag="plain",
+    plain = build.build_library("bench/boundary", sources=("../bench/native/boundary.c",))
+    ext_path = build.build_library("bench/boundary_ext", python=True,
                                    sources=("../bench/native/boundary_ext.c",), link=(str(plain),))
     lib = ctypes.CDLL(str(plain))
     lib.bl_add_one.argtypes, lib.bl_add_one.restype = (ctypes.c_int,), ctypes.c_int

@@ -41,7 +41,8 @@ def build_harnesses() -> tuple[Path, Path, Path]:
         build.cache_root() / f"bench-{key.hexdigest()[:20]}" / "fuzz-c",
         [CLANG, "-g", "-O0", "-fno-omit-frame-pointer", "-fsanitize=fuzzer", str(target), str(main), "-o", "{output}"],
         failure=f"fuzz-c: {CLANG} failed", error=FuzzSetupError)
-    library = build.build_library("bench/fuzz_target", sources=("../bench/native/fuzz_target.c",), tag="coverage")
+    library = build.build_library("bench/fuzz_target", sources=("../bench/native/fuzz_target.c",),
+                                  configuration=coverage.COVERAGE)
     return c_fuzzer, coverage.libfuzzer(), library
 
 

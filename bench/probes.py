@@ -6,9 +6,9 @@ stamp (CLOCK_MONOTONIC, shared by every process of the machine) to time crash-to
 """
 
 import ctypes
-import os
 import time
 
+from faultlab.diagnosis import configurations
 from faultlab.lab.catalog import Case
 from faultlab.lab.native import Library
 
@@ -45,7 +45,7 @@ crash = Case(
 def stamp_then_crash():
     lib = CRASH.ctypes()  # loaded before the stamp: only the crash and its diagnosis are timed
     print(f"crash at {time.monotonic()!r}", flush=True)
-    if os.environ.get("FAULTLAB_SANITIZER") == "asan":
+    if configurations.active().sanitizer == "asan":
         lib.crash_use_after_free()  # FLAW: ASan reports the read of a freed block
     else:
         ctypes.string_at(0)  # FLAW: a read of address 0, SIGSEGV

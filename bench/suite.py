@@ -27,7 +27,7 @@ from pathlib import Path
 from faultlab import benchstats
 from faultlab.lab import build, catalog
 from faultlab.lab.isolation import client
-from faultlab.diagnosis import runner, sanitizers
+from faultlab.diagnosis import configurations, runner
 from faultlab.benchstats import Figure
 from faultlab.diagnosis.classify import classify
 
@@ -136,7 +136,7 @@ def suite_figures(quick: bool) -> tuple[list[Figure], list[str]]:
 def _bare_crash(crash, sanitizer: str) -> float:
     """Stamp to exit status of the same crash run by a bare ``subprocess.run``: no runner, no verdict."""
     with tempfile.TemporaryDirectory(prefix="faultlab-bench-") as tmp:
-        env = runner.child_environment(sanitizers.get(sanitizer), env=None, dump_dir=tmp, leaks=False,
+        env = runner.child_environment(configurations.get(sanitizer), env=None, dump_dir=tmp,
                                        memory_limit=None)
         proc = subprocess.run(crash.argv("broken"), env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                               text=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import faultlab
-from faultlab.diagnosis import sanitizers
+from faultlab.diagnosis import configurations
 from faultlab.diagnosis.outcome import Outcome
 from faultlab.diagnosis.verdict import Verdict
 
@@ -63,7 +63,7 @@ def compile_c(tmp_path_factory):
     """``compile_c(source, name, sanitizer="none", shared=True, where=None) -> Path``.
 
     Compiles a dedented C snippet with the build flags of faultlab's libraries plus the
-    named sanitizer's flags (from faultlab/sanitizers.py); each distinct snippet is built
+    named sanitizer's flags (from faultlab/diagnosis/configurations.py); each distinct snippet is built
     once per session. The source file is ``<name>.c``, so stacks name it.
     """
     root = tmp_path_factory.mktemp("c")
@@ -82,7 +82,7 @@ def compile_c(tmp_path_factory):
         src.write_text(source)
         out = directory / (f"lib{name}.so" if shared else name)
         cmd = [os.environ.get("CC", "gcc"), "-g", "-O0", "-Wall", "-fno-omit-frame-pointer", "-pthread",
-               *sanitizers.get(sanitizer).cflags, *(("-fPIC", "-shared") if shared else ()), str(src), "-o", str(out)]
+               *configurations.get(sanitizer).cflags, *(("-fPIC", "-shared") if shared else ()), str(src), "-o", str(out)]
         done = subprocess.run(cmd, capture_output=True, text=True)
         assert done.returncode == 0, f"{' '.join(cmd)}\n{done.stderr}"
         built[key] = out

@@ -108,3 +108,37 @@ def test_a_layer_imports_only_the_layers_before_it(name):
 def test_the_command_line_imports_its_commands_by_name():
     for name in (n for n in MODULES if n.startswith("faultlab.cli")):
         assert "import_module" not in MODULES[name].read_text(), name
+
+
+# The child's set-up is the only place that may change a process's environment: the runner
+# builds a child's environment as a new dict, and a forked child takes its run's values.
+CHILD_SET_UP = {"faultlab.diagnosis.runner", "faultlab.lab.isolation.server"}
+
+
+def environment_writes(name: str) -> list[int]:
+    """Lines of ``name`` that assign to, update or delete from ``os.environ`` (or call putenv)."""
+    lines = []
+    for node in ast.walk(ast.parse(MODULES[name].read_text())):
+        targets = []
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.Delete)):
+            targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+        writes = any(isinstance(t, ast.Subscript) and ast.unparse(t.value) == "os.environ" for t in targets)
+        if isinstance(node, ast.Call):
+            called = ast.unparse(node.func)
+            writes = called in ("os.putenv", "os.unsetenv") or called.startswith("os.environ.") and \
+                called.rsplit(".", 1)[1] in ("update", "setdefault", "pop", "popitem", "clear")
+        if writes:
+            lines.append(node.lineno)
+    return lines
+
+
+def test_only_the_child_set_up_writes_the_environment():
+    writers = {name: lines for name in MODULES if name not in CHILD_SET_UP and (lines := environment_writes(name))}
+    assert writers == {}
+
+
+def test_the_environment_check_sees_a_write(tmp_path, monkeypatch):
+    module = tmp_path / "writer.py"
+    module.write_text("import os\nos.environ['FAULTLAB_VARIANT'] = 'fixed'\nos.environ.update(A='1')\n")
+    monkeypatch.setitem(MODULES, "faultlab.writer", module)
+    assert environment_writes("faultlab.writer") == [2, 3]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from faultlab.diagnosis import configurations
 from faultlab.lab import build, java, toolchain
 
 GOOD_C = "int answer(void) { return 42; }\n"
@@ -23,7 +24,7 @@ def project(tmp_path, monkeypatch):
 
 
 def _build_in_child(_):
-    return str(build.build_library("demo/answer", tag="plain"))
+    return str(build.build_library("demo/answer", configuration=configurations.get("none")))
 
 
 def test_concurrent_builds_produce_one_library(project):
@@ -39,25 +40,25 @@ def test_concurrent_builds_produce_one_library(project):
 
 
 def test_key_covers_source_flags_and_variant(project):
-    first = build.build_library("demo/answer", tag="plain")
-    assert build.build_library("demo/answer", tag="plain") == first
-    assert build.build_library("demo/answer", tag="plain", variant="fixed") != first
-    assert build.build_library("demo/answer", tag="asan") != first
+    first = build.build_library("demo/answer", configuration=configurations.get("none"))
+    assert build.build_library("demo/answer", configuration=configurations.get("none")) == first
+    assert build.build_library("demo/answer", configuration=configurations.get("none"), variant="fixed") != first
+    assert build.build_library("demo/answer", configuration=configurations.get("asan")) != first
     (project / "native" / "demo" / "answer.c").write_text(GOOD_C.replace("42", "43"))
-    assert build.build_library("demo/answer", tag="plain") != first
+    assert build.build_library("demo/answer", configuration=configurations.get("none")) != first
 
 
 def test_header_change_rebuilds(project):
     (project / "native" / "demo" / "answer.h").write_text("#define X 1\n")
-    first = build.build_library("demo/answer", tag="plain")
+    first = build.build_library("demo/answer", configuration=configurations.get("none"))
     (project / "native" / "demo" / "answer.h").write_text("#define X 2\n")
-    assert build.build_library("demo/answer", tag="plain") != first
+    assert build.build_library("demo/answer", configuration=configurations.get("none")) != first
 
 
 def test_compile_error_is_one_line_naming_library_and_error(project):
     (project / "native" / "demo" / "answer.c").write_text("int answer(void) { return nope; }\n")
     with pytest.raises(build.BuildError) as info:
-        build.build_library("demo/answer", tag="plain")
+        build.build_library("demo/answer", configuration=configurations.get("none"))
     message = str(info.value)
     assert "\n" not in message
     assert message.startswith("demo/answer: gcc failed:")
@@ -70,7 +71,7 @@ def test_missing_compiler_is_one_clear_line(project, monkeypatch):
     build.compiler_version.cache_clear()
     try:
         with pytest.raises(build.BuildError, match=r"gcc-does-not-exist not found; run 'make cases'"):
-            build.build_library("demo/answer", tag="plain")
+            build.build_library("demo/answer", configuration=configurations.get("none"))
     finally:
         build.compiler_version.cache_clear()
 

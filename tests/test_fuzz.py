@@ -176,9 +176,8 @@ def test_clusterfuzzlite_build_steps_produce_runnable_targets(tmp_path):
     assert names <= {p.name for p in out.iterdir() if os.access(p, os.X_OK) and p.is_file()}
     assert (out / "lifetime_sessions_seed_corpus.zip").is_file()
     assert (out / "faultlab-libs" / "variant").read_text().strip() == "fixed"
-    # The launcher loads the library build.sh compiled (FAULTLAB_BUILD unset would mean gcc, no counters).
-    runtime = coverage.runtime("asan").child_env("fixed")
-    del runtime["FAULTLAB_BUILD"], runtime["FAULTLAB_VARIANT"]
+    # The launcher loads the library build.sh compiled, and the variant it was built as: no FAULTLAB_VARIANT.
+    runtime = coverage.runtime("asan").configuration.environment(dict(os.environ))
     # libFuzzer writes what it finds into its first corpus folder: a copy, never the committed seeds.
     seeds = shutil.copytree(ROOT / "fuzz" / "corpus" / "lifetime_sessions", tmp_path / "corpus")
     ran = subprocess.run([str(out / "lifetime_sessions"), "-runs=500", str(seeds)], env=runtime, capture_output=True,

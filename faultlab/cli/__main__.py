@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 
-from ..diagnosis import sanitizers
+from ..diagnosis import configurations
 from ..lab import build, catalog
 from . import EXIT_FAULT, EXIT_USAGE, UsageError
 from . import bench, demo, diagnose, doctor, explain, fuzz, report, run
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = main_parser().parse_args(argv)
         return args.func(args)
-    except (UsageError, build.BuildError, catalog.CatalogError, sanitizers.SanitizerError) as exc:
+    except (UsageError, build.BuildError, catalog.CatalogError, configurations.ConfigurationError) as exc:
         if debug:
             raise
         print(f"faultlab: {exc}", file=sys.stderr)

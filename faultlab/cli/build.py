@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..diagnosis import sanitizers
+from ..diagnosis import configurations
 from ..lab import catalog
 from . import EXIT_OK
 from .progress import Progress
@@ -10,7 +10,7 @@ from .progress import Progress
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("build", help="build every native library of the catalog ahead of time")
-    p.add_argument("--sanitizer", choices=sanitizers.NAMES)
+    p.add_argument("--sanitizer", choices=configurations.NAMES)
     p.set_defaults(func=build_all)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from ..diagnosis import sanitizers
+from ..diagnosis import configurations
 
 from ..lab import catalog, toolchain
 from ..lab.build import BuildError
@@ -173,7 +173,7 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("demo", help="run cases for a room: the broken variant's verdict, then the fix, clean")
     p.add_argument("target", nargs="?", metavar="MODE|CASE_ID", help="one failure mode or one case (default: all)")
     p.add_argument("--no-pause", action="store_true", help="do not wait for Enter between cases")
-    p.add_argument("--sanitizer", choices=sanitizers.NAMES,
+    p.add_argument("--sanitizer", choices=configurations.NAMES,
                    help="run under this configuration (default: the first each case declares)")
     p.add_argument("--isolation", default=policy.DEFAULT_ISOLATION, choices=policy.ISOLATIONS,
                    help="fork each run from a warm server where sound (auto, the default, as run and pytest do), "

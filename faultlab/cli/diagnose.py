@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..diagnosis import sanitizers
+from ..diagnosis import configurations
 from ..diagnosis.classify import classify
 from ..diagnosis.runner import run
 from ..reports.terminal import format_verdict
@@ -17,7 +17,7 @@ from . import EXIT_FAULT, EXIT_OK, UsageError
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("diagnose", help="run a command under the runner and classify what happened")
-    p.add_argument("--sanitizer", default="none", choices=sanitizers.NAMES, help="runtime to preload (default: none)")
+    p.add_argument("--sanitizer", default="none", choices=configurations.NAMES, help="runtime to preload (default: none)")
     p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="hang watchdog (default: 30)")
     p.add_argument("--json", action="store_true", help="print the verdict as JSON")
     p.add_argument("--memory-mb", type=float, metavar="MB", help="bound the child's address space")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from ..diagnosis import sanitizers
+from ..diagnosis import configurations
 from ..fuzzing.coverage import check as native_coverage_check
 from ..lab import build, catalog, toolchain
 from . import EXIT_FAULT, EXIT_OK
@@ -21,12 +21,12 @@ def checks() -> list[tuple[str, bool, str]]:
         path = shutil.which(compiler)
         results.append((compiler, bool(path), build.compiler_version(compiler) if path else
                         f"needed for {'every case' if compiler == 'gcc' else 'fuzzing with native coverage'}"))
-    for name in ("asan", "ubsan", "tsan"):
-        runtime = sanitizers.get(name).runtime
-        try:
-            results.append((f"{name} runtime", True, sanitizers.runtime_path(runtime)))
-        except sanitizers.SanitizerError as exc:
-            results.append((f"{name} runtime", False, str(exc)))
+    for configuration in configurations.CONFIGURATIONS.values():
+        if configuration.runtimes:
+            try:
+                results.append((f"{configuration.name} runtime", True, ":".join(configuration.preload())))
+            except configurations.ConfigurationError as exc:
+                results.append((f"{configuration.name} runtime", False, str(exc)))
     gdb = shutil.which("gdb")
     results.append(("gdb", bool(gdb), gdb or "native stacks of hung processes are not collected"))
     jdk = toolchain.find_jdk()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..diagnosis import sanitizers
+from ..diagnosis import configurations
 from ..lab import catalog
 from ..lab.execute import run_case
 from ..lab.isolation import policy
@@ -18,7 +18,7 @@ def register(subparsers) -> None:
     p.add_argument("case_id", nargs="?")
     p.add_argument("--all", action="store_true", help="run every case of the catalog")
     p.add_argument("--variant", default="both", choices=("broken", "fixed", "both"))
-    p.add_argument("--sanitizer", choices=sanitizers.NAMES, help="one configuration (default: every one the case declares)")
+    p.add_argument("--sanitizer", choices=configurations.NAMES, help="one configuration (default: every one the case declares)")
     p.add_argument("--isolation", default=policy.DEFAULT_ISOLATION, choices=policy.ISOLATIONS,
                    help="fork each run from a warm server where sound (auto, the default, as pytest cases/ does), "
                         "always fork, or always spawn")

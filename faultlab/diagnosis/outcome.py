@@ -33,7 +33,8 @@ class Outcome:
     duration_s: float
     stdout: str
     stderr: str
-    sanitizer: str = "none"
+    sanitizer: str = "none"  # the report family of its configuration: none, asan, ubsan, tsan, ...
+    configuration: str = "none"  # the run configuration's name (configurations.NAMES, or a fuzzer's)
     isolation: str = "spawn"
     threads: tuple[ThreadState, ...] = ()  # filled only when the watchdog fired
     truncated: bool = False

@@ -19,7 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import hang, sanitizers
+from . import configurations, hang
+from .configurations import Configuration
 from .outcome import Outcome
 
 OUTPUT_CAP = 1 << 20  # bytes kept per stream: half from the head, half from the tail
@@ -43,15 +44,16 @@ def _read_capped(path: str, cap: int) -> tuple[str, bool]:
     return data.decode("utf-8", "backslashreplace"), truncated
 
 
-def child_environment(sanitizer: sanitizers.Sanitizer, *, env: dict[str, str] | None, dump_dir: str,
-                      leaks: bool, memory_limit: int | None) -> dict[str, str]:
+def child_environment(configuration: Configuration, *, env: dict[str, str] | None, dump_dir: str,
+                      memory_limit: int | None) -> dict[str, str]:
+    """The child's environment: ``env`` (default: ours), faulthandler on, the watchdog's dump
+    directory, and the configuration's options, preload and the configuration itself."""
     base = dict(os.environ if env is None else env)
     base["PYTHONFAULTHANDLER"] = "1"
     base["PYTHONUNBUFFERED"] = "1"
     base["FAULTLAB_DUMP_DIR"] = dump_dir
-    base["FAULTLAB_SANITIZER"] = sanitizer.name
     base["PYTHONPATH"] = os.pathsep.join(p for p in (INJECT_DIR, base.get("PYTHONPATH", "")) if p)
-    return sanitizer.child_env(base, leaks=leaks, memory_limit=memory_limit)
+    return configuration.environment(base, memory_limit=memory_limit)
 
 
 def _limits(memory_limit: int | None, use_rlimit_as: bool):
@@ -81,7 +83,7 @@ def kill_group(pgid: int) -> None:
 def run(
     argv: list[str] | tuple[str, ...],
     *,
-    sanitizer: str = "none",
+    sanitizer: str | Configuration = "none",
     timeout: float = 30.0,
     memory_limit: int | None = None,
     env: dict[str, str] | None = None,
@@ -90,12 +92,16 @@ def run(
     use_gdb: bool = True,
     output_cap: int = OUTPUT_CAP,
 ) -> Outcome:
-    """Run ``argv`` to completion or timeout and return what happened; never raises for the child's sake."""
-    config = sanitizers.get(sanitizer)
+    """Run ``argv`` to completion or timeout and return what happened; never raises for the child's sake.
+
+    ``sanitizer`` is a configuration or its name (``configurations.NAMES``); ``leaks``
+    turns LeakSanitizer's exit check on in it.
+    """
+    config = configurations.resolve(sanitizer).with_leaks(leaks) if leaks else configurations.resolve(sanitizer)
     argv = tuple(str(a) for a in argv)
     with tempfile.TemporaryDirectory(prefix="faultlab-run-") as work:
         out_path, err_path = os.path.join(work, "stdout"), os.path.join(work, "stderr")
-        child_env = child_environment(config, env=env, dump_dir=work, leaks=leaks, memory_limit=memory_limit)
+        child_env = child_environment(config, env=env, dump_dir=work, memory_limit=memory_limit)
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
             start = time.monotonic()
             try:
@@ -106,13 +112,13 @@ def run(
             except OSError as exc:
                 return Outcome(argv=argv, exit_code=127, signal=None, timed_out=False, duration_s=0.0,
                                stdout="", stderr=f"faultlab: cannot start {argv[0]}: {exc.strerror}",
-                               sanitizer=sanitizer, memory_limit=memory_limit)
+                               sanitizer=config.sanitizer, configuration=config.name, memory_limit=memory_limit)
             with _exit_waiter(proc) as wait:
                 returncode, timed_out, threads = supervise(proc.pid, wait, timeout=timeout, dump_dir=work,
                                                            use_gdb=use_gdb)
             duration = time.monotonic() - start
         return outcome_from(work, argv, returncode, timed_out=timed_out, threads=threads, duration=duration,
-                            sanitizer=sanitizer, memory_limit=memory_limit, output_cap=output_cap)
+                            configuration=config, memory_limit=memory_limit, output_cap=output_cap)
 
 
 @contextlib.contextmanager
@@ -156,7 +162,7 @@ def supervise(pid: int, wait, *, timeout: float, dump_dir: str, use_gdb: bool = 
 
 
 def outcome_from(work: str, argv: tuple[str, ...], returncode: int, *, timed_out: bool, threads: tuple,
-                 duration: float, sanitizer: str, memory_limit: int | None, output_cap: int = OUTPUT_CAP,
+                 duration: float, configuration: Configuration, memory_limit: int | None, output_cap: int = OUTPUT_CAP,
                  isolation: str = "spawn") -> Outcome:
     """The ``Outcome`` of a finished child whose output went to ``work``/stdout and ``work``/stderr."""
     stdout, t1 = _read_capped(os.path.join(work, "stdout"), output_cap)
@@ -169,7 +175,8 @@ def outcome_from(work: str, argv: tuple[str, ...], returncode: int, *, timed_out
         duration_s=round(duration, 4),
         stdout=stdout,
         stderr=stderr,
-        sanitizer=sanitizer,
+        sanitizer=configuration.sanitizer,
+        configuration=configuration.name,
         isolation=isolation,
         threads=threads,
         truncated=t1 or t2,

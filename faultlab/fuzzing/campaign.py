@@ -98,7 +98,7 @@ def preflight(target: FuzzTarget, rt: FuzzRuntime, variant: str, native_coverage
     A library that cannot be built, a harness that does not import, a libFuzzer that was
     not picked up: each is a setup error with the child's own last line, before any time is spent.
     """
-    outcome = runner.run([sys.executable, target.path, "-runs=0"], timeout=300, env=rt.child_env(variant),
+    outcome = runner.run([sys.executable, target.path, "-runs=0"], timeout=300, sanitizer=rt.configuration, env=rt.child_env(variant),
                          use_gdb=False)
     lines = [line for line in outcome.stderr.splitlines() if line.strip()]
     if outcome.exit_code != 0:
@@ -151,7 +151,7 @@ def fuzz(target: FuzzTarget, *, variant: str = "broken", seconds: float | None =
                 argv.append(f"-runs={runs}")
             argv += [str(corpus)] + ([str(seeds)] if seeds.is_dir() else [])
             outcome = runner.run(argv, timeout=(remaining or NO_TIME_LIMIT_S) + WATCHDOG_SLACK_S,
-                                 env=rt.child_env(variant), use_gdb=False)
+                                 sanitizer=rt.configuration, env=rt.child_env(variant), use_gdb=False)
             ended = time.monotonic() - start
             execs, units = _stats(outcome)
             new = sorted(_crash_files(crashes, prefix), key=lambda p: p.stat().st_mtime)
@@ -187,7 +187,7 @@ def merge_into_seeds(target: FuzzTarget, rt: FuzzRuntime, variant: str, corpus: 
     before = {p.name for p in seeds.iterdir()}
     outcome = runner.run([sys.executable, target.path, "-merge=1", f"-timeout={int(target.timeout)}",
                           f"-max_len={target.max_len}", str(seeds), str(corpus)],
-                         timeout=600, env=rt.child_env(variant), use_gdb=False)
+                         timeout=600, sanitizer=rt.configuration, env=rt.child_env(variant), use_gdb=False)
     if outcome.exit_code != 0:
         raise FuzzSetupError(f"{target.name}: merging into {seeds} failed (exit status {outcome.exit_code})")
     return len({p.name for p in seeds.iterdir()} - before)

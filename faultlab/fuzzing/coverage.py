@@ -14,12 +14,13 @@ libasan is not its runtime). ASan's runtime carries weak fallbacks of the very
 ``__sanitizer_cov_*`` callbacks libFuzzer defines, and the first object in the lookup order
 wins: with ASan first, atheris warns "Coverage symbols are being provided by a library
 other than libFuzzer" and the fuzzer never leaves ``ft: 1``. ASan's wish to come first is
-only a start-up check, which ``verify_asan_link_order=0`` (faultlab/sanitizers.py) turns
+only a start-up check, which ``verify_asan_link_order=0`` (faultlab/diagnosis/configurations.py) turns
 off; its malloc and memcmp interceptors still come before libc's, so reports are intact.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import importlib.util
@@ -31,8 +32,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..diagnosis import configurations
+from ..diagnosis.configurations import Configuration
 from ..lab import build
-from ..diagnosis import sanitizers
+from ..lab.native import VARIANT_ENV
 
 
 class FuzzSetupError(Exception):
@@ -68,19 +71,32 @@ def libfuzzer() -> Path:
     return build.compile_once(target, command, failure="cannot link the shared libFuzzer", error=FuzzSetupError)
 
 
+# The builds a harness loads with native coverage: clang-16, coverage counters and comparisons,
+# and (with ASan) clang's ASan. Their runtimes (libFuzzer first) are added by ``runtime()``.
+COVERAGE = Configuration("libfuzzer-coverage", sanitizer="none", compiler="clang",
+                         cflags=("-fsanitize=fuzzer-no-link",), build_tag="coverage")
+COVERAGE_ASAN = dataclasses.replace(configurations.get("asan"), name="libfuzzer-clang-asan", compiler="clang",
+                                    cflags=("-fsanitize=fuzzer-no-link,address",), build_tag="coverage-asan")
+
+
 @dataclass(frozen=True)
 class FuzzRuntime:
-    """How a harness child is started: the library build it loads and the environment it needs."""
+    """How a harness child is started: its run configuration (preloads, options, the library build)."""
 
-    build_tag: str  # coverage, coverage-asan, or (without native coverage) plain, asan
-    sanitizer: str  # none or asan: what the verdicts of this runtime say
-    env: tuple[tuple[str, str], ...]
+    configuration: Configuration
+
+    @property
+    def build_tag(self) -> str:  # coverage, coverage-asan, or (without native coverage) plain, asan
+        return self.configuration.build_tag
+
+    @property
+    def sanitizer(self) -> str:  # none or asan: what the verdicts of this runtime say
+        return self.configuration.sanitizer
 
     def child_env(self, variant: str, base: dict[str, str] | None = None) -> dict[str, str]:
+        """The environment the runner starts a harness with (the configuration is the runner's part)."""
         env = dict(os.environ if base is None else base)
-        env.update(self.env)
-        env["FAULTLAB_BUILD"] = self.build_tag
-        env["FAULTLAB_VARIANT"] = variant
+        env[VARIANT_ENV] = variant
         return env
 
 
@@ -94,19 +110,16 @@ def runtime(sanitizer: str, *, native_coverage: bool = True) -> FuzzRuntime:
     require_atheris()
     if sanitizer not in ("none", "asan"):
         raise FuzzSetupError(f"harnesses run under none or asan, not {sanitizer!r}")
-    preload = [str(libfuzzer())]
-    env: dict[str, str] = {}
-    if sanitizer == "asan":
-        config = sanitizers.get("asan")
-        env.update(config.env)  # ASAN_OPTIONS (verify_asan_link_order=0 among them), PYTHONMALLOC=malloc
-        asan = clang_runtime("asan") if native_coverage else Path(sanitizers.runtime_path(config.runtime))
-        preload.append(str(asan))  # after libFuzzer: see the module docstring
-    env["LD_PRELOAD"] = ":".join(preload)
+    base = configurations.get(sanitizer)
     if native_coverage:
-        tag = "coverage-asan" if sanitizer == "asan" else "coverage"
+        base = COVERAGE_ASAN if sanitizer == "asan" else COVERAGE
+        # clang's ASan runtime: the library under test was compiled by clang-16, not gcc.
+        runtimes = (str(clang_runtime("asan")),) if sanitizer == "asan" else ()
     else:
-        tag = "asan" if sanitizer == "asan" else "plain"
-    return FuzzRuntime(tag, sanitizer, tuple(sorted(env.items())))
+        base = dataclasses.replace(base, name=f"libfuzzer-{base.name}")
+        runtimes = base.runtimes
+    # libFuzzer before the sanitizer's runtime: see the module docstring.
+    return FuzzRuntime(dataclasses.replace(base, runtimes=(str(libfuzzer()), *runtimes)))
 
 
 PROBE = Path(__file__).with_name("probe.py")
@@ -127,12 +140,12 @@ def check(seconds: float = 20.0) -> tuple[bool, str]:
 
     try:
         rt = runtime("asan")
-    except (FuzzSetupError, build.BuildError, sanitizers.SanitizerError) as exc:
+    except (FuzzSetupError, build.BuildError, configurations.ConfigurationError) as exc:
         return False, str(exc)
     with tempfile.TemporaryDirectory(prefix="faultlab-probe-") as work:
         started = time.monotonic()
         outcome = run([sys.executable, str(PROBE), f"-max_total_time={int(seconds)}", f"-artifact_prefix={work}/"],
-                      timeout=seconds + 120, env=rt.child_env("broken"), use_gdb=False)
+                      sanitizer=rt.configuration, timeout=seconds + 120, env=rt.child_env("broken"), use_gdb=False)
     kind = classify(outcome).kind
     if kind == "heap-buffer-overflow" and "Using preloaded libfuzzer" in outcome.stderr:
         return True, (f"the probe's 4-byte magic found in {time.monotonic() - started:.1f} s "

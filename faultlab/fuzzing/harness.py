@@ -3,8 +3,8 @@
 A harness is an atheris program (``fuzz/<target>.py``): a docstring, a ``TARGET``
 declaration, ``TestOneInput(data)`` with early returns, and ``main()`` calling
 ``atheris.Setup(harness.argv(), TestOneInput)`` and ``atheris.Fuzz()``. faultlab starts it
-with the runtime of ``faultlab.fuzzing.coverage``; the library build and the variant
-arrive in ``FAULTLAB_BUILD`` and ``FAULTLAB_VARIANT``, as they do for the catalog's cases.
+with the runtime of ``faultlab.fuzzing.coverage``: its run configuration arrives from the
+runner as for the catalog's cases, and the variant in ``FAULTLAB_VARIANT``.
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ same bug at once store it once, and a reader never sees half an artifact.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import hashlib
 import json
@@ -61,9 +60,8 @@ def replay(target: FuzzTarget, input_path: Path, *, variant: str, native_coverag
     """Run the harness on one input in a fresh child and classify what happened."""
     rt = runtime(target.sanitizer, native_coverage=native_coverage)
     outcome = runner.run(replay_argv(target, input_path), timeout=target.timeout + REPLAY_GRACE_S,
-                         env=rt.child_env(variant))
-    # The runner preloaded nothing itself (its ASan is gcc's); the fuzz runtime brought clang's.
-    return classify(dataclasses.replace(outcome, sanitizer=rt.sanitizer))
+                         sanitizer=rt.configuration, env=rt.child_env(variant))
+    return classify(outcome)
 
 
 def _relative(path: Path) -> str:
@@ -157,7 +155,7 @@ def minimize(artifact: Artifact, *, seconds: float) -> tuple[int, int, Verdict] 
         argv = replay_argv(artifact.target, artifact.input, "-minimize_crash=1",
                            f"-max_total_time={max(1, int(seconds))}",
                            f"-timeout={max(1, int(artifact.target.timeout))}", f"-exact_artifact_path={smaller}")
-        runner.run(argv, timeout=seconds + 60, env=rt.child_env(artifact.variant), use_gdb=False)
+        runner.run(argv, timeout=seconds + 60, sanitizer=rt.configuration, env=rt.child_env(artifact.variant), use_gdb=False)
         if not smaller.exists() or smaller.stat().st_size >= artifact.input.stat().st_size:
             return None
         verdict = replay(artifact.target, smaller, variant=artifact.variant, native_coverage=artifact.native_coverage)

@@ -20,10 +20,10 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from ..diagnosis import sanitizers
+from ..diagnosis import configurations
+from ..diagnosis.configurations import Configuration
 from .toolchain import BuildError, jdk_home
 
-TAGS = ("plain", "asan", "ubsan", "tsan", "coverage", "coverage-asan")
 BASE_CFLAGS = ("-g", "-O0", "-fPIC", "-shared", "-Wall", "-fno-omit-frame-pointer", "-pthread")
 CLANG = "clang-16"
 
@@ -45,18 +45,11 @@ def cache_root() -> Path:
     return base / "build"
 
 
-def compiler_for(tag: str) -> str:
-    return CLANG if tag.startswith("coverage") else os.environ.get("CC", "gcc")
-
-
-def tag_cflags(tag: str) -> tuple[str, ...]:
-    if tag == "plain":
-        return ()
-    if tag == "coverage":
-        return ("-fsanitize=fuzzer-no-link",)
-    if tag == "coverage-asan":
-        return ("-fsanitize=fuzzer-no-link,address",)
-    return sanitizers.get(tag).cflags
+def compiler_for(configuration: Configuration) -> str:
+    """The compiler command of a configuration: ``$CC`` or gcc, or clang-16 for coverage builds."""
+    if configuration.compiler == "gcc":
+        return os.environ.get("CC", "gcc")
+    return CLANG if configuration.compiler == "clang" else configuration.compiler
 
 
 @functools.lru_cache(maxsize=None)
@@ -84,18 +77,19 @@ def _inputs(sources: list[Path], includes: list[Path]) -> list[Path]:
 
 def build_library(name: str, *, sources: tuple[str, ...] = (), includes: tuple[str, ...] = (),
                   python: bool = False, jni: bool = False, link: tuple[str, ...] = (),
-                  tag: str = "plain", variant: str = "broken", defines: tuple[str, ...] = ()) -> Path:
-    """The path of ``lib<name>.so`` built for ``tag`` and ``variant``; built now if not cached."""
-    if tag not in TAGS:
-        raise BuildError(f"unknown build {tag!r}; choose one of {', '.join(TAGS)}")
+                  configuration: Configuration | None = None, variant: str = "broken",
+                  defines: tuple[str, ...] = ()) -> Path:
+    """The path of ``lib<name>.so`` built for ``configuration`` (default: none) and ``variant``;
+    built now if not cached. The configuration says the compiler and the instrumentation."""
+    configuration = configuration or configurations.get("none")
     root = native_root()
     src_paths = [root / s for s in (sources or (f"{name}.c",))]
     for src in src_paths:
         if not src.exists():
             raise BuildError(f"{name}: source {src} not found")
     inc_paths = [root / i for i in includes]
-    compiler = compiler_for(tag)
-    flags = [*BASE_CFLAGS, *tag_cflags(tag), *(f"-I{p}" for p in inc_paths), *(f"-D{d}" for d in defines)]
+    compiler = compiler_for(configuration)
+    flags = [*BASE_CFLAGS, *configuration.cflags, *(f"-I{p}" for p in inc_paths), *(f"-D{d}" for d in defines)]
     if variant == "fixed":
         flags.append("-DFAULTLAB_FIXED")
     if python:

@@ -9,13 +9,13 @@ by side. The fixed variant must come out ``ok`` under every configuration.
 from __future__ import annotations
 
 import importlib.util
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..diagnosis import sanitizers
+from ..diagnosis import configurations
+from ..diagnosis.configurations import Configuration
 from ..diagnosis.kinds import KINDS, MODES
 from .native import Library
 
@@ -57,7 +57,7 @@ class Case:
         if self.fix_in not in FIX_PLACES:
             problems.append(f"fix_in must be one of {', '.join(FIX_PLACES)}")
         for san, kind in self.expect.items():
-            if san not in sanitizers.NAMES:
+            if san not in configurations.NAMES:
                 problems.append(f"unknown sanitizer {san!r}")
             if kind not in KINDS or kind == "ok":
                 problems.append(f"expected kind {kind!r} is not a fault kind")
@@ -77,7 +77,6 @@ class Case:
     def driver(self, variant: str) -> Callable[[], None]:
         if variant not in VARIANTS:
             raise CatalogError(f"variant must be broken or fixed, not {variant!r}")
-        os.environ["FAULTLAB_VARIANT"] = variant
         try:
             return self.drivers[variant]
         except KeyError:
@@ -86,10 +85,10 @@ class Case:
     def expected(self, variant: str, sanitizer: str) -> str:
         return "ok" if variant == "fixed" else self.expect[sanitizer]
 
-    def build(self, sanitizer: str, variant: str) -> None:
-        tag = sanitizers.get(sanitizer).build_tag
+    def build(self, configuration: str | Configuration, variant: str) -> None:
+        configuration = configurations.resolve(configuration)
         for library in self.libraries:
-            library.path(tag=tag, variant=variant)
+            library.path(configuration, variant)
 
     def argv(self, variant: str) -> list[str]:
         return case_command(self.source, self.id, variant)

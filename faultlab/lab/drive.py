@@ -11,7 +11,8 @@ import sys
 
 from ..diagnosis.outcome import Outcome
 from ..diagnosis.runner import run
-from .catalog import load_case
+from .catalog import Case, load_case
+from .native import use_variant
 
 
 def call_command(target: str) -> list[str]:
@@ -31,6 +32,13 @@ def call(target: str) -> None:
     getattr(importlib.import_module(module_name), function_name)()
 
 
+def run_variant(case: Case, variant: str) -> None:
+    """Run one variant of a case in this process: the libraries it loads are that variant's."""
+    driver = case.driver(variant)
+    use_variant(variant)
+    driver()
+
+
 def main(argv: list[str]) -> None:
     if len(argv) == 2 and argv[0] == "--call":
         call(argv[1])
@@ -38,8 +46,7 @@ def main(argv: list[str]) -> None:
     if len(argv) != 3:
         raise SystemExit("usage: python -m faultlab.lab.drive CASE_FILE CASE_ID VARIANT | --call module:function")
     case_file, case_id, variant = argv
-    case = load_case(case_file, case_id)
-    case.driver(variant)()
+    run_variant(load_case(case_file, case_id), variant)
 
 
 if __name__ == "__main__":

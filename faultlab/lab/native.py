@@ -1,8 +1,10 @@
 """Declare a native library of ``native/`` and load it for the current run.
 
-A driver running in a child never chooses a build itself: the runner says which
-sanitizer is active (``FAULTLAB_SANITIZER``) and the case driver which variant
-(``FAULTLAB_VARIANT``), and ``Library`` loads the matching build from the cache.
+A driver running in a child never chooses a build itself: its run configuration arrives
+from the runner (``configurations.active()``) and its variant from the drive's command
+line (``use_variant``), and ``Library`` loads the matching build from the cache. A fuzz
+harness, started by libFuzzer rather than by the drive, gets its variant in
+``FAULTLAB_VARIANT`` from the environment faultlab starts it with.
 """
 
 from __future__ import annotations
@@ -12,19 +14,23 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..diagnosis import configurations
+from ..diagnosis.configurations import Configuration
 from . import build
-from ..diagnosis import sanitizers
 
 
-def current_tag() -> str:
-    override = os.environ.get("FAULTLAB_BUILD")
-    if override:
-        return override
-    return sanitizers.get(os.environ.get("FAULTLAB_SANITIZER", "none")).build_tag
+VARIANT_ENV = "FAULTLAB_VARIANT"
+_variant: str | None = None
+
+
+def use_variant(variant: str) -> None:
+    """The variant this process runs: the drive says it before the case's driver runs."""
+    global _variant
+    _variant = variant
 
 
 def current_variant() -> str:
-    return os.environ.get("FAULTLAB_VARIANT", "broken")
+    return _variant or os.environ.get(VARIANT_ENV, "broken")
 
 
 @dataclass(frozen=True)
@@ -43,10 +49,12 @@ class Library:
     link: tuple[str, ...] = ()
     defines: tuple[str, ...] = ()
 
-    def path(self, tag: str | None = None, variant: str | None = None) -> Path:
+    def path(self, configuration: Configuration | None = None, variant: str | None = None) -> Path:
+        """The build for ``configuration`` and ``variant``; by default, those of the current run."""
         return build.build_library(
             self.name, sources=self.sources, includes=self.includes, python=self.python, jni=self.jni,
-            link=self.link, defines=self.defines, tag=tag or current_tag(), variant=variant or current_variant(),
+            link=self.link, defines=self.defines, configuration=configuration or configurations.active(),
+            variant=variant or current_variant(),
         )
 
     def cffi(self, cdef: str):

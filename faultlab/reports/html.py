@@ -18,7 +18,7 @@ from importlib import resources
 from string import Template
 
 from ..lab import catalog
-from ..diagnosis import sanitizers
+from ..diagnosis import configurations
 from ..diagnosis.kinds import CWE_NAMES
 from ..lab.lessons import Explanation, explain, known_cases
 from ..diagnosis.kinds import MODES
@@ -64,7 +64,7 @@ def _ordered(values, order) -> list[str]:
 def _matrix(results: list[dict]) -> str:
     counts = matrix_counts(results)
     modes = _ordered((m for m, _ in counts), MODES)
-    configs = _ordered((s for _, s in counts), sanitizers.NAMES)
+    configs = _ordered((s for _, s in counts), configurations.NAMES)
     head = "".join(f"<th scope=col>{_e(s)}</th>" for s in configs)
     rows = []
     for mode in modes:
@@ -170,7 +170,7 @@ def _card(case_id: str, rows: dict[str, dict[str, dict]], case: catalog.Case | N
     ok = all(r.get("passed") for r in all_results)
     cwe = case.cwe if case else next((r["verdict"].get("cwe") for r in all_results if r["verdict"].get("cwe")), "")
     title = case.title if case else ""
-    badges = "".join(_badge(sanitizer, rows[sanitizer]) for sanitizer in _ordered(rows, sanitizers.NAMES))
+    badges = "".join(_badge(sanitizer, rows[sanitizer]) for sanitizer in _ordered(rows, configurations.NAMES))
     lesson = ""
     if case:
         try:
@@ -181,7 +181,7 @@ def _card(case_id: str, rows: dict[str, dict[str, dict]], case: catalog.Case | N
         f'<section class="pair" data-sanitizer="{_e(sanitizer)}"><h3>under {_e(sanitizer)}</h3>'
         f'<div class="side-by-side">{_verdict_panel(rows[sanitizer].get("broken"), "broken")}'
         f'{_verdict_panel(rows[sanitizer].get("fixed"), "fixed")}</div></section>'
-        for sanitizer in _ordered(rows, sanitizers.NAMES))
+        for sanitizer in _ordered(rows, configurations.NAMES))
     cwe_title = CWE_NAMES.get(cwe or "", "")
     return (
         f'<details class="card {"ok" if ok else "unexpected"}" id="case-{_e(case_id.replace("/", "-"))}" '

@@ -33,7 +33,8 @@ import sys
 import tempfile
 import time
 
-from ...diagnosis import runner, sanitizers
+from ...diagnosis import configurations, runner
+from ...diagnosis.configurations import Configuration
 from ...diagnosis.outcome import Outcome
 from .. import catalog
 from .protocol import Channel
@@ -48,11 +49,12 @@ class ForkServerError(Exception):
 class ForkServer:
     """The client's handle on one server process; one run at a time."""
 
-    def __init__(self, sanitizer: str = "none", *, leaks: bool = False, memory_limit: int | None = None):
-        self.config = sanitizers.get(sanitizer)
+    def __init__(self, configuration: str | Configuration = "none", *, leaks: bool = False,
+                 memory_limit: int | None = None):
+        self.config = configurations.resolve(configuration).with_leaks(leaks)
         if not self.config.fork_sound:
-            raise ForkServerError(f"fork is unsafe under {sanitizer}: its runtime's threads and locks do not survive it")
-        self.leaks = leaks
+            raise ForkServerError(f"fork is unsafe under {self.config.name}: "
+                                  "its runtime's threads and locks do not survive it")
         self.memory_limit = memory_limit  # ASan reads its allocator limit at start-up only
         self._proc: subprocess.Popen | None = None
         self._channel: Channel | None = None
@@ -68,8 +70,7 @@ class ForkServer:
         if self._proc is not None:
             return
         self._work = tempfile.mkdtemp(prefix="faultlab-forkserver-")
-        env = runner.child_environment(self.config, env=None, dump_dir=self._work, leaks=self.leaks,
-                                       memory_limit=self.memory_limit)
+        env = runner.child_environment(self.config, env=None, dump_dir=self._work, memory_limit=self.memory_limit)
         ours, theirs = socket.socketpair()
         with open(os.path.join(self._work, "server.log"), "wb") as log:
             self._proc = subprocess.Popen(
@@ -122,8 +123,8 @@ class ForkServer:
         """
         if os.getpid() != self._owner:
             raise ForkServerError("this fork server belongs to the process that started it")
-        if self.config.name == "asan" and memory_limit != self.memory_limit:
-            raise ForkServerError("under ASan the memory limit is fixed when the server starts")
+        if self.config.reserves_shadow and memory_limit != self.memory_limit:
+            raise ForkServerError(f"under {self.config.name} the memory limit is fixed when the server starts")
         self.start()
         argv = tuple(catalog.case_command(case_file, case_id, variant))
         with tempfile.TemporaryDirectory(prefix="faultlab-run-") as work:
@@ -153,7 +154,7 @@ class ForkServer:
                                                               use_gdb=use_gdb)
             duration = time.monotonic() - start
             return runner.outcome_from(work, argv, returncode, timed_out=timed_out, threads=threads,
-                                       duration=duration, sanitizer=self.config.name, memory_limit=memory_limit,
+                                       duration=duration, configuration=self.config, memory_limit=memory_limit,
                                        output_cap=output_cap, isolation="fork")
 
     def _fork(self, request: dict) -> int:
@@ -180,15 +181,18 @@ class ForkServer:
 
 
 class ForkServerPool:
-    """One server per configuration (sanitizer, leak checking, ASan's memory limit), started on first use."""
+    """One server per configuration (with its leak checking, and the allocator limit of a shadow-reserving
+    runtime, which it reads at start-up only), started on first use."""
 
     def __init__(self):
         self._servers: dict[tuple, ForkServer] = {}
 
-    def server(self, sanitizer: str, *, leaks: bool = False, memory_limit: int | None = None) -> ForkServer:
-        key = (sanitizer, leaks, memory_limit if sanitizer == "asan" else None)
+    def server(self, configuration: str | Configuration, *, leaks: bool = False,
+               memory_limit: int | None = None) -> ForkServer:
+        config = configurations.resolve(configuration).with_leaks(leaks)
+        key = (config, memory_limit if config.reserves_shadow else None)
         if key not in self._servers:
-            self._servers[key] = ForkServer(sanitizer, leaks=leaks, memory_limit=key[2])
+            self._servers[key] = ForkServer(config, memory_limit=key[1])
         return self._servers[key]
 
     def close(self) -> None:

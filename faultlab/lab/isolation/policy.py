@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import warnings
 
-from ...diagnosis import runner, sanitizers
+from ...diagnosis import configurations, runner
+from ...diagnosis.configurations import Configuration
 from ...diagnosis.outcome import Outcome
 from .client import ForkServerError, shared_pool
 
@@ -17,16 +18,17 @@ ISOLATIONS = ("auto", "fork", "spawn")
 DEFAULT_ISOLATION = "auto"
 
 
-def spawn_reason(sanitizer: str, case=None) -> str | None:
+def spawn_reason(configuration: str | Configuration, case=None) -> str | None:
     """Why a run must be spawned rather than forked, or None when forking it is sound."""
-    if not sanitizers.get(sanitizer).fork_sound:
-        return f"fork is unsafe under {sanitizer}; spawned"
+    config = configurations.resolve(configuration)
+    if not config.fork_sound:
+        return f"fork is unsafe under {config.name}; spawned"
     if case is not None and getattr(case, "fresh_interpreter", False):
         return f"{case.id} declares fresh_interpreter=True; spawned"
     return None
 
 
-def run_case(case, variant: str, sanitizer: str, *, timeout: float, use_gdb: bool = True,
+def run_case(case, variant: str, configuration: str | Configuration, *, timeout: float, use_gdb: bool = True,
              isolation: str = DEFAULT_ISOLATION) -> Outcome:
     """Run a case variant forked from the configuration's server, or spawned where that is unsound.
 
@@ -35,12 +37,12 @@ def run_case(case, variant: str, sanitizer: str, *, timeout: float, use_gdb: boo
     """
     if isolation not in ISOLATIONS:
         raise ValueError(f"isolation must be one of {', '.join(ISOLATIONS)}, not {isolation!r}")
-    if isolation != "spawn" and not spawn_reason(sanitizer, case):
+    if isolation != "spawn" and not spawn_reason(configuration, case):
         try:
-            return shared_pool().server(sanitizer).run(case.source, case.id, variant, timeout=timeout,
+            return shared_pool().server(configuration).run(case.source, case.id, variant, timeout=timeout,
                                                        use_gdb=use_gdb)
         except ForkServerError as exc:
             if isolation == "fork":
                 raise
             warnings.warn(f"faultlab: {exc}; spawning {case.id} instead", RuntimeWarning, stacklevel=2)
-    return runner.run(case.argv(variant), sanitizer=sanitizer, timeout=timeout, use_gdb=use_gdb)
+    return runner.run(case.argv(variant), sanitizer=configuration, timeout=timeout, use_gdb=use_gdb)

@@ -17,7 +17,7 @@ import socket
 import sys
 import threading
 
-from ...diagnosis import runner
+from ...diagnosis import configurations, runner
 from .. import catalog, drive, native  # noqa: F401  (native: imported before any fork)
 from .protocol import Channel
 
@@ -121,8 +121,7 @@ def _become_the_case(request: dict) -> None:
         out = os.open(os.path.join(work, name), os.O_WRONLY | os.O_TRUNC)
         os.dup2(out, fd)
         os.close(out)
-    sanitizer = os.environ.get("FAULTLAB_SANITIZER", "none")
-    runner._limits(request["memory_limit"], sanitizer != "asan")()
+    runner._limits(request["memory_limit"], not configurations.active().reserves_shadow)()
     os.chdir(request["cwd"])
     os.environ["FAULTLAB_DUMP_DIR"] = work
     # faulthandler's handlers come from the server (_warm_up) and write to fd 2, now this run's stderr.
@@ -166,7 +165,7 @@ def main(argv: list[str]) -> int:
     if case is None:
         drive.main([request["file"], request["case"], request["variant"]])
     else:
-        case.driver(request["variant"])()  # what drive.main does, with the case the server imported
+        drive.run_variant(case, request["variant"])  # what drive.main does, with the case the server imported
     if request.get("quick_exit", True):
         _exit_quickly()
     return 0  # the interpreter's own finalisation

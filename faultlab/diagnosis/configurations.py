@@ -1,0 +1,173 @@
+"""Run configurations: everything a child needs to run under one sanitizer set-up, in one frozen object.
+
+Python itself is not instrumented, so a configuration preloads its runtime (LD_PRELOAD of
+gcc's shared sanitizer runtime, or clang's, or a shared libFuzzer) and the native library
+under test is compiled with the matching flags. The options make reports deterministic and
+parseable: stop at the first error, symbolize, no colour, no leak report unless asked.
+
+A configuration is resolved once (by the command line, the pytest plugin or the fuzzer)
+and passed down explicitly: execute -> isolation -> runner -> child. The child receives it
+as one environment variable (``FAULTLAB_CONFIGURATION``, JSON) and ``Library`` builds
+and loads what it says. Adding a configuration is one entry in ``CONFIGURATIONS``; a
+derived one (the fuzzer's clang ASan with a preloaded libFuzzer) is ``dataclasses.replace``
+of an entry.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+ENV = "FAULTLAB_CONFIGURATION"
+
+# TSan's exit code for a report; anything distinctive that a program rarely uses.
+TSAN_EXITCODE = 66
+
+
+class ConfigurationError(Exception):
+    """A configuration was asked for that this machine cannot provide."""
+
+
+@dataclass(frozen=True)
+class Configuration:
+    name: str
+    sanitizer: str = ""  # the report family verdicts name (none, asan, ...); the name when empty
+    runtimes: tuple[str, ...] = ()  # preloaded in order: "gcc:libasan.so", "clang:libclang_rt.asan-x86_64.so", a path
+    options: tuple[tuple[str, str], ...] = ()  # the child's environment: *SAN_OPTIONS, PYTHONMALLOC, ...
+    compiler: str = "gcc"  # what compiles the libraries under test: gcc, or clang-16 for coverage builds
+    cflags: tuple[str, ...] = ()  # how those libraries are instrumented
+    build_tag: str = "plain"  # the build cache's name for that instrumentation
+    fork_sound: bool = True  # may a child be forked from a warm server (TSan's runtime state does not survive it)
+    reserves_shadow: bool = False  # terabytes of shadow memory: no RLIMIT_AS, the allocator's own limit instead
+    report_sources: tuple[str, ...] = ()  # the report writers its runtimes bring (asan, lsan, ubsan, tsan, ...)
+    leaks: bool = False  # LeakSanitizer's check at exit
+
+    def __post_init__(self):
+        if not self.sanitizer:
+            object.__setattr__(self, "sanitizer", self.name)
+
+    @property
+    def options_variable(self) -> str | None:
+        """The ``*SAN_OPTIONS`` variable of its runtime, if it has one."""
+        return next((key for key, _ in self.options if key.endswith("SAN_OPTIONS")), None)
+
+    def preload(self) -> tuple[str, ...]:
+        """Absolute paths of its runtimes, in preload order."""
+        return tuple(runtime_path(spec) for spec in self.runtimes)
+
+    def environment(self, base: dict[str, str], *, memory_limit: int | None = None) -> dict[str, str]:
+        """``base`` plus what a child of this configuration needs: options, preload, and itself."""
+        env = dict(base)
+        for key, value in self.options:
+            env[key] = value
+        variable = self.options_variable
+        if variable:
+            if variable == "ASAN_OPTIONS":
+                env[variable] = env[variable].replace("detect_leaks=0", f"detect_leaks={int(self.leaks)}")
+            if memory_limit and self.reserves_shadow:
+                # Instead of RLIMIT_AS, the runtime's allocator refuses (and reports) any one
+                # allocation above the limit. gcc's runtimes have no malloc_limit_mb, and their
+                # RSS-limit thread does not run in a preloaded Python: the total is not bounded.
+                env[variable] += f":max_allocation_size_mb={memory_limit // (1 << 20)}:allocator_may_return_null=0"
+        preload = ":".join(self.preload())
+        if preload:
+            existing = base.get("LD_PRELOAD", "")
+            env["LD_PRELOAD"] = f"{preload}:{existing}" if existing else preload
+        env[ENV] = self.to_json()
+        return env
+
+    def with_leaks(self, leaks: bool) -> "Configuration":
+        return self if leaks == self.leaks else dataclasses.replace(self, leaks=leaks)
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> "Configuration":
+        data = json.loads(text)
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: tuple(map(tuple, v)) if k == "options" else tuple(v) if isinstance(v, list) else v
+                      for k, v in data.items() if k in known})
+
+
+# abort_on_error=1: after its report the runtime aborts instead of calling _exit, so
+# faulthandler catches SIGABRT and prints the Python stack that led into the bad C call.
+# allow_user_segv_handler=0 (ASan): faulthandler must not take SIGSEGV first; it re-raises
+# the signal with raise(), and ASan then reports the pid as the faulting address, no stack.
+_COMMON = "symbolize=1:color=never:halt_on_error=1:abort_on_error=1"
+ASAN_OPTIONS = (f"{_COMMON}:detect_leaks=0:detect_stack_use_after_return=1:handle_segv=1:allow_user_segv_handler=0"
+                ":verify_asan_link_order=0:detect_odr_violation=0:print_legend=0")
+
+CONFIGURATIONS: dict[str, Configuration] = {c.name: c for c in (
+    Configuration("none"),
+    Configuration("pymalloc-debug", options=(("PYTHONMALLOC", "debug"), ("PYTHONDEVMODE", "1")),
+                  report_sources=("cpython",)),
+    Configuration(
+        "asan", runtimes=("gcc:libasan.so",),
+        # PYTHONMALLOC=malloc: every Python allocation through malloc, so ASan sees Python-owned buffers.
+        options=(("ASAN_OPTIONS", ASAN_OPTIONS), ("PYTHONMALLOC", "malloc")),
+        cflags=("-fsanitize=address", "-fno-omit-frame-pointer"), build_tag="asan",
+        reserves_shadow=True, report_sources=("asan", "lsan"),
+    ),
+    Configuration(
+        "ubsan", runtimes=("gcc:libubsan.so",),
+        options=(("UBSAN_OPTIONS", f"{_COMMON}:print_stacktrace=1:report_error_type=1"),),
+        cflags=("-fsanitize=undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"), build_tag="ubsan",
+        report_sources=("ubsan",),
+    ),
+    Configuration(
+        "tsan", runtimes=("gcc:libtsan.so",),
+        options=(("TSAN_OPTIONS", f"{_COMMON}:exitcode={TSAN_EXITCODE}:second_deadlock_stack=1:report_signal_unsafe=0"),
+                 ("PYTHONMALLOC", "malloc")),
+        cflags=("-fsanitize=thread",), build_tag="tsan", fork_sound=False, reserves_shadow=True,
+        report_sources=("tsan",),
+    ),
+    # LeakSanitizer alone: no shadow memory, no slowdown, a report of what nothing points to at exit.
+    Configuration(
+        "lsan", runtimes=("gcc:liblsan.so",),
+        options=(("LSAN_OPTIONS", f"{_COMMON}:exitcode=23"), ("PYTHONMALLOC", "malloc")),
+        cflags=("-fsanitize=leak", "-fno-omit-frame-pointer"), build_tag="lsan", leaks=True,
+        report_sources=("lsan",),
+    ),
+)}
+NAMES = tuple(CONFIGURATIONS)
+
+
+def get(name: str) -> Configuration:
+    try:
+        return CONFIGURATIONS[name]
+    except KeyError:
+        raise ConfigurationError(f"unknown sanitizer {name!r}; choose one of {', '.join(NAMES)}") from None
+
+
+def resolve(configuration: str | Configuration) -> Configuration:
+    """A configuration given by name or as itself."""
+    return configuration if isinstance(configuration, Configuration) else get(configuration)
+
+
+def active() -> Configuration:
+    """The configuration this process was started under (``none`` outside faultlab's children)."""
+    text = os.environ.get(ENV)
+    return Configuration.from_json(text) if text else CONFIGURATIONS["none"]
+
+
+@functools.lru_cache(maxsize=None)
+def runtime_path(spec: str) -> str:
+    """The absolute path of a runtime: ``gcc:libasan.so`` asks gcc, ``clang:...`` clang-16; a path is itself."""
+    compiler, _, library = spec.partition(":")
+    if not library:
+        return spec
+    compiler = os.environ.get("CC", "gcc") if compiler == "gcc" else "clang-16" if compiler == "clang" else compiler
+    if not shutil.which(compiler):
+        package = "clang-16 libclang-rt-16-dev" if "clang" in compiler else "gcc"
+        raise ConfigurationError(f"{compiler} not found; it provides the sanitizer runtimes (apt-get install {package})")
+    out = subprocess.run([compiler, "-print-file-name=" + library], capture_output=True, text=True).stdout.strip()
+    if not os.path.isabs(out) or not os.path.exists(out):
+        raise ConfigurationError(f"{library} not found by {compiler}; install its sanitizer runtimes "
+                                 "(gcc: libasan8, libtsan2, libubsan1, liblsan0; clang: libclang-rt-16-dev)")
+    return os.path.realpath(out)
