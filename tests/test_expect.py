@@ -1,14 +1,16 @@
-"""A case's pins (kind, frame, access) matched against verdicts of recorded real crashes.
+"""A case's pins (kind, frame, access) matched against verdicts of real crashes.
 
-The verdicts are classified from tests/fixtures/outputs/ (each file's first line is the
-command that produced it); the catalog-level proof, a real crash in another function
-failing a pinned case, is in tests/test_plugin.py.
+The matching is read on outputs recorded from real runs (tests/fixtures/outputs/, each
+file's first line is the command that produced it). The catalog's own pins are then shown
+to bite: the same kind from another function, or with the other access, fails them; the
+same through pytest is in tests/test_plugin.py.
 """
 
 import pytest
 
 from faultlab import Case, Expect, classify
 from faultlab.diagnosis.outcome import Outcome
+from faultlab.lab import catalog
 from faultlab.lab.catalog import CatalogError
 from faultlab.lab.expect import decisive_frame, observed_access
 
@@ -102,3 +104,51 @@ def test_a_bare_kind_means_expect_of_that_kind():
 def test_declaration_errors_name_the_wrong_pin(expect, message):
     with pytest.raises(CatalogError, match=r"^case lifetime/x: " + message):
         Case(id="lifetime/x", mode="lifetime", cwe="CWE-416", title="t", explanation="e", expect={"asan": expect})
+
+
+# --- the catalog's pins bite: the same kind from another place fails them --------------------------
+
+OVERFLOWS_C = r"""
+#include <stdlib.h>
+/* Two 8-byte accesses just past a 16-byte heap block, as a v1-sized struct sensor_reading is. */
+long fill_calibration(void) {
+    long *block = malloc(16);
+    block[2] = 1; /* WRITE past the end, outside the sensor library */
+    return (long)block;
+}
+long sensor_read(void) {
+    long *block = malloc(16);
+    return block[2]; /* READ past the end, in a function of the pinned name */
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def overflows(compile_c):
+    return compile_c(OVERFLOWS_C, "overflows", sanitizer="asan")
+
+
+def overflow_in(overflows, diagnose_code, function):
+    d = diagnose_code(f"import ctypes\nctypes.CDLL({str(overflows)!r}).{function}()\n", sanitizer="asan")
+    assert d.verdict.kind == "heap-buffer-overflow", d
+    return d.verdict
+
+
+def test_struct_field_inserted_fails_an_overflow_written_elsewhere(overflows, diagnose_code):
+    pinned = catalog.find("abi-drift/struct-field-inserted").expect["asan"]
+    verdict = overflow_in(overflows, diagnose_code, "fill_calibration")
+    assert pinned.mismatch(verdict) == ("expected heap-buffer-overflow in sensor_read (WRITE), "
+                                        "observed heap-buffer-overflow in fill_calibration (WRITE): the frame differs")
+
+
+def test_struct_field_inserted_fails_a_read_past_the_end_in_sensor_read(overflows, diagnose_code):
+    pinned = catalog.find("abi-drift/struct-field-inserted").expect["asan"]
+    verdict = overflow_in(overflows, diagnose_code, "sensor_read")
+    assert pinned.mismatch(verdict) == ("expected heap-buffer-overflow in sensor_read (WRITE), "
+                                        "observed heap-buffer-overflow in sensor_read (READ): the access differs")
+
+
+def test_unguarded_global_fails_a_race_in_another_function(tsan_race):
+    pinned = catalog.find("threading/unguarded-global").expect["tsan"]
+    assert pinned.mismatch(tsan_race) == ("expected data-race in ug_add (READ), "
+                                          "observed data-race in bump_together (READ): the frame differs")
