@@ -7,9 +7,10 @@ from .diagnosis.runner import run
 from .diagnosis.verdict import Frame, Verdict
 from .lab.catalog import Case
 from .lab.drive import run_callable
+from .lab.expect import Expect
 from .lab.native import Library
 
-__all__ = ["Case", "Detected", "Frame", "Library", "Outcome", "Verdict", "classify", "diagnose", "run", "run_callable"]
+__all__ = ["Case", "Detected", "Expect", "Frame", "Library", "Outcome", "Verdict", "classify", "diagnose", "run", "run_callable"]
 
 
 def diagnose(argv, **run_options) -> Verdict:

@@ -26,8 +26,8 @@ def test_case_is_fully_declared(case):
     assert re.fullmatch(r"CWE-\d+", case.cwe)
     assert len(case.explanation.split()) >= 30, "explanation should be a paragraph"
     assert case.title and "\n" not in case.title
-    for sanitizer, kind in case.expect.items():
-        assert kind in KINDS and kind != "ok"
+    for sanitizer, expect in case.expect.items():
+        assert expect.kind in KINDS and expect.kind != "ok"
     for library in case.libraries:
         for source in library.sources or (f"{library.name}.c",):
             assert (native_root() / source).exists(), source

@@ -54,12 +54,21 @@ def test_json_is_for_tools(project):
     data = json.loads(proc.stdout)
     assert data["id"] == "lifetime/demo-uaf" and data["cwe"] == "CWE-416" and data["fix_in"] == "native"
     assert data["expect"] == {"asan": "heap-use-after-free"}
+    assert data["pins"] == {}
     assert [(m["path"], m["line"], m["where"]) for m in data["flaws"]] == [
         ("native/lifetime/uaf.c", line_of(project, "native/lifetime/uaf.c", "FLAW:"), "native")]
     assert data["native_diffs"][0]["path"] == "native/lifetime/uaf.c"
     assert "+    return v;" in data["native_diffs"][0]["diff"].splitlines()
     # Unfolded: the JSON keeps each source line whole.
     assert data["source"] == "cases/lifetime/case_demo_uaf.py"
+
+
+def test_a_pinned_case_shows_its_frame_and_access_where_it_shows_the_kind():
+    explanation = explain(catalog.find("lifetime/retained-buffer"))
+    assert "Caught by:\n  asan            -> heap-use-after-free in rb_checksum (READ)\n" in format_explanation(explanation)
+    data = explanation.to_dict()
+    assert (data["expect"], data["pins"]) == ({"asan": "heap-use-after-free"},
+                                              {"asan": {"frame": "rb_checksum", "access": "READ"}})
 
 
 def test_an_unknown_case_is_one_line_and_exit_2(project):

@@ -8,9 +8,13 @@ import sys
 import pytest
 from small_catalog import UAF_C
 
+from faultlab import Expect
+from faultlab.lab import catalog
+
 
 CASE_PY = '''
 """A use-after-free inside C, fixed in C."""
+from faultlab import Expect
 from faultlab.lab.catalog import Case
 from faultlab.lab.native import Library
 
@@ -18,7 +22,7 @@ LIB = Library("lifetime/uaf")
 
 uaf = Case(
     id="lifetime/demo-uaf", mode="lifetime", cwe="CWE-416", title="reads a freed block",
-    explanation=__doc__, expect={{"asan": "{kind}"}}, fix_in="native", libraries=(LIB,),
+    explanation=__doc__, expect={{"asan": {expect!r}}}, fix_in="native", libraries=(LIB,),
 )
 
 @uaf.broken
@@ -33,11 +37,11 @@ def fixed():
 
 @pytest.fixture
 def project(tmp_path):
-    def make(kind="heap-use-after-free"):
+    def make(expect="heap-use-after-free"):
         (tmp_path / "native" / "lifetime").mkdir(parents=True, exist_ok=True)
         (tmp_path / "native" / "lifetime" / "uaf.c").write_text(UAF_C)
         (tmp_path / "cases" / "lifetime").mkdir(parents=True, exist_ok=True)
-        (tmp_path / "cases" / "lifetime" / "case_demo.py").write_text(CASE_PY.format(kind=kind))
+        (tmp_path / "cases" / "lifetime" / "case_demo.py").write_text(CASE_PY.format(expect=expect))
         return tmp_path
     return make
 
@@ -64,7 +68,7 @@ def test_items_pass_when_observed_kind_matches_and_report_is_written(project):
 
 
 def test_mismatch_fails_and_shows_the_whole_verdict(project):
-    root = project(kind="double-free")
+    root = project("double-free")
     proc = run_pytest(root)
     assert proc.returncode == 1
     out = proc.stdout
@@ -74,8 +78,19 @@ def test_mismatch_fails_and_shows_the_whole_verdict(project):
     assert "1 failed, 1 passed" in out
 
 
+def test_a_crash_in_another_function_fails_the_catalog_pin_it_imitates(project):
+    """retained-buffer pins its use-after-free to rb_checksum; the same kind and access in touch_freed fails it."""
+    pinned = catalog.find("lifetime/retained-buffer").expect["asan"]
+    assert pinned == Expect("heap-use-after-free", frame="rb_checksum", access="READ")
+    proc = run_pytest(project(pinned))
+    assert proc.returncode == 1
+    assert ("lifetime/demo-uaf: expected heap-use-after-free in rb_checksum (READ), "
+            "observed heap-use-after-free in touch_freed (READ): the frame differs") in proc.stdout
+    assert "1 failed, 1 passed" in proc.stdout
+
+
 def test_repeat_runs_each_item_and_xdist_collects_every_result(project):
-    root = project()
+    root = project(Expect("heap-use-after-free", frame="touch_freed", access="READ"))  # the pin holds every run
     proc = run_pytest(root, "-n", "2", "--faultlab-repeat", "3", "--faultlab-report", "results.json")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     results = json.loads((root / "results.json").read_text())["results"]
@@ -83,7 +98,7 @@ def test_repeat_runs_each_item_and_xdist_collects_every_result(project):
 
 
 def test_a_bad_declaration_is_a_collection_error(project):
-    root = project(kind="not-a-kind")
+    root = project("not-a-kind")
     proc = run_pytest(root)
     assert proc.returncode != 0
     assert "expected kind 'not-a-kind' is not a fault kind" in proc.stdout

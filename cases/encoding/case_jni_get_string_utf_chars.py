@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 from faultlab.lab import java
-from faultlab import Case, Library
+from faultlab import Case, Expect, Library
 
 LIB = Library("encoding/jni/string_bridge", jni=True)
 JAVA_SOURCES = ("encoding/jni/StringBridge.java",)
@@ -27,7 +27,7 @@ jni_get_string_utf_chars = Case(
     cwe="CWE-172",
     title="JNI's GetStringUTFChars output (modified UTF-8) is passed to Python as UTF-8 and fails to decode",
     explanation=__doc__,
-    expect={"none": "encoding-corruption"},
+    expect={"none": Expect("encoding-corruption", frame="text_from_the_jvm")},
     fix_in="native",
     libraries=(LIB,),
     timeout=60.0,  # the first run compiles the Java class

@@ -11,7 +11,7 @@ which re-pairs the surrogate halves and turns ``C0 80`` back into NUL.
 """
 
 from faultlab.lab import mutf8
-from faultlab import Case, Library
+from faultlab import Case, Expect, Library
 
 LIB = Library("encoding/mutf8")
 CDEF = """
@@ -26,7 +26,7 @@ strict_decode = Case(
     cwe="CWE-172",
     title="modified UTF-8 from a library is decoded as strict UTF-8 and fails on the first emoji",
     explanation=__doc__,
-    expect={"none": "encoding-corruption"},
+    expect={"none": Expect("encoding-corruption", frame="decode_as_utf8")},
     fix_in="binding",
     libraries=(LIB,),
 )

@@ -9,7 +9,7 @@ keeps the buffer referenced until ``rb_unregister()``.
 
 import gc
 
-from faultlab import Case, Library
+from faultlab import Case, Expect, Library
 
 LIB = Library("lifetime/retained_buffer")
 CDEF = """
@@ -24,7 +24,7 @@ retained_buffer = Case(
     cwe="CWE-416",
     title="C retains a pointer to an ffi.new buffer that Python then frees",
     explanation=__doc__,
-    expect={"asan": "heap-use-after-free"},
+    expect={"asan": Expect("heap-use-after-free", frame="rb_checksum", access="READ")},
     fix_in="binding",
     libraries=(LIB,),
 )

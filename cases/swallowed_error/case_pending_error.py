@@ -11,7 +11,7 @@ the binding, checks ``cfg_error_pending()`` after each call, clears the error an
 it as a ``ValueError`` where it happened, so the application can reject the setting.
 """
 
-from faultlab import Case, Library
+from faultlab import Case, Expect, Library
 
 LIB = Library("swallowed_error/pending_error")
 CDEF = """
@@ -29,7 +29,7 @@ pending_error = Case(
     cwe="CWE-391",
     title="A pending error is never checked, and a later call aborts inside the library",
     explanation=__doc__,
-    expect={"none": "abort"},
+    expect={"none": Expect("abort", frame="never_check_the_pending_error")},
     fix_in="binding",
     libraries=(LIB,),
 )

@@ -10,7 +10,7 @@ The fix, in the binding, compares the result with ``ffi.NULL`` before it reads t
 it, and treats the name as unknown.
 """
 
-from faultlab import Case, Library
+from faultlab import Case, Expect, Library
 
 LIB = Library("swallowed_error/unchecked_null")
 CDEF = """
@@ -25,7 +25,8 @@ unchecked_null = Case(
     cwe="CWE-476",
     title="A NULL returned for 'not found' is dereferenced by the binding",
     explanation=__doc__,
-    expect={"none": "segv", "asan": "null-deref"},
+    expect={"none": Expect("segv", frame="look_up_an_unknown_name"),
+            "asan": Expect("null-deref", frame="look_up_an_unknown_name")},
     fix_in="binding",
     libraries=(LIB,),
 )

@@ -14,7 +14,7 @@ the lower account id first, whatever the direction of the transfer.
 import ctypes
 import threading
 
-from faultlab import Case, Library
+from faultlab import Case, Expect, Library
 
 LIB = Library("threading/lock_order")
 
@@ -24,7 +24,7 @@ lock_order_inversion = Case(
     cwe="CWE-833",
     title="two threads lock the same two C mutexes in opposite orders",
     explanation=__doc__,
-    expect={"tsan": "lock-order-inversion"},
+    expect={"tsan": Expect("lock-order-inversion", frame="lo_transfer")},
     fix_in="native",
     libraries=(LIB,),
 )

@@ -68,7 +68,7 @@ class DemoView:
             tag = "as declared" if result.variant == "broken" else "clean"
             judged = p.green(tag)
         else:
-            judged = p.paint(f"EXPECTED {result.expected}", "red", "bold")
+            judged = p.paint(f"EXPECTED {result.expectation}", "red", "bold")
         colour = "green" if v.kind == "ok" else "red"
         head = f"  {result.variant:<6} {p.paint(v.kind, colour, 'bold')}  {judged}  ({v.duration_s:.2f} s)"
         lines = [head]

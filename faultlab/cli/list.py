@@ -1,4 +1,4 @@
-"""``faultlab list [--json]``: the catalog, one case a line with its CWE and expected kinds."""
+"""``faultlab list [--json]``: the catalog, one case a line with its CWE and expected kinds and pins."""
 
 from __future__ import annotations
 
@@ -18,11 +18,13 @@ def list_cases(args) -> int:
     cases = catalog.discover()
     if args.json:
         print(json.dumps([{"id": c.id, "mode": c.mode, "cwe": c.cwe, "title": c.title, "fix_in": c.fix_in,
-                           "expect": c.expect, "explanation": c.explanation, "requires": list(c.requires),
+                           "expect": {s: e.kind for s, e in c.expect.items()},
+                           "pins": {s: e.pins() for s, e in c.expect.items() if e.pins()},
+                           "explanation": c.explanation, "requires": list(c.requires),
                            "source": c.source} for c in cases], indent=1))
         return EXIT_OK
     for c in cases:
-        configs = ", ".join(f"{s}: {k}" for s, k in c.expect.items())
+        configs = ", ".join(f"{s}: {e}" for s, e in c.expect.items())
         print(f"{c.id:<38} {c.cwe:<8} {configs}")
         print(f"    {c.title}")
     print(f"{len(cases)} cases")

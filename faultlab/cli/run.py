@@ -50,7 +50,7 @@ def run_cases(args) -> int:
         print(json.dumps([r.to_dict() for r in results], indent=1))
     elif not args.all:
         for r in results:
-            mark = "as declared" if r.passed else f"EXPECTED {r.expected}"
+            mark = "as declared" if r.passed else f"EXPECTED {r.expectation}"
             print(format_verdict(r.verdict, title=f"{r.case_id} {r.variant} under {r.sanitizer} ({mark})"))
             print()
     else:

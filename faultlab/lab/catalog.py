@@ -2,8 +2,9 @@
 
 A case file ``cases/<mode>/case_<what>.py`` holds one or more ``Case`` objects and their
 drivers, compiler-rt style: the id, mode, CWE, the sanitizer configurations with the
-kind each must produce for the broken variant, and the broken and fixed drivers, side
-by side. The fixed variant must come out ``ok`` under every configuration.
+kind each must produce for the broken variant (an ``Expect``, which can also pin the
+frame and the access, like compiler-rt's CHECK lines), and the broken and fixed drivers,
+side by side. The fixed variant must come out ``ok`` under every configuration.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Callable
 
 from ..diagnosis import configurations
 from ..diagnosis.configurations import Configuration
-from ..diagnosis.kinds import KINDS, MODES
+from ..diagnosis.kinds import MODES
+from .expect import Expect, as_expect
 from .native import Library
 
 VARIANTS = ("broken", "fixed")
@@ -36,7 +38,7 @@ class Case:
     cwe: str
     title: str  # one line: what happens
     explanation: str  # a paragraph: the runtime rule broken, the mechanism, the fix
-    expect: dict[str, str]  # sanitizer name -> kind of the broken variant
+    expect: dict[str, Expect]  # sanitizer name -> the broken variant's Expect (a bare kind string is accepted)
     fix_in: str = "binding"
     libraries: tuple[Library, ...] = ()
     timeout: float = 30.0
@@ -46,6 +48,7 @@ class Case:
     drivers: dict[str, Callable[[], None]] = field(default_factory=dict)
 
     def __post_init__(self):
+        self.expect = {san: as_expect(declared) for san, declared in self.expect.items()}
         mode_prefix = self.id.split("/")[0]
         problems = []
         if self.mode not in MODES or self.mode == "unknown":
@@ -56,11 +59,10 @@ class Case:
             problems.append(f"cwe {self.cwe!r} must look like CWE-416")
         if self.fix_in not in FIX_PLACES:
             problems.append(f"fix_in must be one of {', '.join(FIX_PLACES)}")
-        for san, kind in self.expect.items():
+        for san, expect in self.expect.items():
             if san not in configurations.NAMES:
                 problems.append(f"unknown sanitizer {san!r}")
-            if kind not in KINDS or kind == "ok":
-                problems.append(f"expected kind {kind!r} is not a fault kind")
+            problems += expect.problems()
         if not self.expect:
             problems.append("expect names no sanitizer configuration")
         if problems:
@@ -82,8 +84,8 @@ class Case:
         except KeyError:
             raise CatalogError(f"case {self.id} has no {variant} driver") from None
 
-    def expected(self, variant: str, sanitizer: str) -> str:
-        return "ok" if variant == "fixed" else self.expect[sanitizer]
+    def expected(self, variant: str, sanitizer: str) -> Expect:
+        return Expect("ok") if variant == "fixed" else self.expect[sanitizer]
 
     def build(self, configuration: str | Configuration, variant: str) -> None:
         configuration = configurations.resolve(configuration)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .catalog import Case
+from .expect import Expect
 from .isolation import policy
 from ..diagnosis.classify import classify
 from ..diagnosis.verdict import Verdict
@@ -15,12 +16,23 @@ class CaseResult:
     case_id: str
     variant: str
     sanitizer: str
-    expected: str
+    expected: str  # the expected kind, as the results file and the reporters read it
     verdict: Verdict
+    expect: Expect | None = None  # the whole expectation with its pins; None means Expect(expected)
+
+    @property
+    def expectation(self) -> Expect:
+        return self.expect or Expect(self.expected)
 
     @property
     def passed(self) -> bool:
-        return self.verdict.kind == self.expected
+        """The kind matches and so does every field the case pins (frame, module, access)."""
+        return not self.expectation.mismatches(self.verdict)
+
+    @property
+    def mismatch(self) -> str:
+        """Why the result fails, naming the pin that did not hold; empty when it passed."""
+        return self.expectation.mismatch(self.verdict)
 
     def to_dict(self) -> dict:
         return {
@@ -42,4 +54,5 @@ def run_case(case: Case, variant: str, sanitizer: str, *, timeout: float | None 
     case.build(sanitizer, variant)
     outcome = policy.run_case(case, variant, sanitizer, timeout=timeout or case.timeout, use_gdb=use_gdb,
                               isolation=isolation)
-    return CaseResult(case.id, variant, sanitizer, case.expected(variant, sanitizer), classify(outcome))
+    expect = case.expected(variant, sanitizer)
+    return CaseResult(case.id, variant, sanitizer, expect.kind, classify(outcome), expect)

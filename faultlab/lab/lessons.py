@@ -19,6 +19,7 @@ from pathlib import Path
 from ..diagnosis.kinds import CWE_NAMES, MODE_RULES
 from . import catalog
 from .build import native_root, project_root
+from .expect import Expect
 
 
 _MARK = re.compile(r"(?P<lead>#|//|/\*)\s*(?P<tag>FLAW|FIX)\s*:\s*(?P<note>.*?)\s*(?:\*/\s*)?$")
@@ -194,7 +195,7 @@ class Explanation:
     cwe_name: str
     rule: str
     explanation: str
-    expect: dict[str, str]
+    expect: dict[str, Expect]
     fix_in: str
     source: str
     flaws: tuple[Marked, ...]
@@ -204,6 +205,9 @@ class Explanation:
 
     def to_dict(self) -> dict:
         data = dataclasses.asdict(self)
+        # As the results file says it: the kind under "expect", the pins beside it.
+        data["expect"] = {sanitizer: e.kind for sanitizer, e in self.expect.items()}
+        data["pins"] = {sanitizer: e.pins() for sanitizer, e in self.expect.items() if e.pins()}
         data["native_diffs"] = [{"path": p, "diff": d} for p, d in self.native_diffs]
         return data
 

@@ -115,7 +115,7 @@ def format_explanation(e: Explanation, width: int = 80) -> str:
         lines += _paragraphs(e.explanation, width)
         lines.append("")
     lines.append("Caught by:")
-    lines += [f"  {sanitizer:<15} -> {kind}" for sanitizer, kind in e.expect.items()]
+    lines += [f"  {sanitizer:<15} -> {expect}" for sanitizer, expect in e.expect.items()]
     lines += textwrap.wrap(f"The fixed variant must come out ok under each; the fix is "
                            f"{FIX_PLACES.get(e.fix_in, e.fix_in)}.", width, initial_indent="  ", subsequent_indent="  ")
     lines.append("")
