@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from . import stacks
+from . import configurations, stacks
 from .kinds import KINDS
 from .markers import MARKERS, SIGNAL_KINDS, Marker
 from .outcome import Outcome, ThreadState
@@ -27,7 +27,6 @@ _EVIDENCE_CONTEXT = re.compile(r"^\s*(?:READ|WRITE) of size .*|^\s*(?:Read|Write
                                r"|^faultlab\.Detected: .*")
 _CESU_BYTES = re.compile(r"(?:\\xed\\x[ab][0-9a-f](?:\\x[89ab][0-9a-f])?|\\xc0\\x80|0xed 0x[ab][0-9a-f]|\bed [ab][0-9a-f] [89ab][0-9a-f]\b|\bc0 80\b)", re.I)
 _ASAN_PID = re.compile(r"^==\d+==")
-SECURITY_SEVERITY = {True: "high", False: "low"}
 
 
 def _text_markers():
@@ -103,18 +102,16 @@ def _exception_line(text: str) -> str:
     return next((line.strip() for line in lines[start + 1 :] if line.strip() and not line.startswith(" ")), "")
 
 
-_SETUP_HINTS = (
-    (re.compile(r"ASan runtime does not come first|__asan_"), "asan"),
-    (re.compile(r"static TLS block|__tsan_"), "tsan"),
-    (re.compile(r"__ubsan_"), "ubsan"),
-)
-
-
 def setup_hint(headline: str) -> str:
-    """What to do about a sanitizer runtime that could not start: usually, let faultlab preload it."""
+    """What to do about a sanitizer runtime that could not start: usually, let faultlab preload it.
+
+    The configuration whose runtime the headline names (``Configuration.setup_signs``) is
+    the one to run under.
+    """
     if "unexpected memory mapping" in headline:
         return "TSan cannot map its shadow with this many ASLR bits: sysctl vm.mmap_rnd_bits=28, or run under setarch -R"
-    name = next((name for pattern, name in _SETUP_HINTS if pattern.search(headline)), None)
+    name = next((c.name for c in configurations.CONFIGURATIONS.values()
+                 if any(re.search(sign, headline) for sign in c.setup_signs)), None)
     if name is None:
         return "run it with the --sanitizer its libraries were built with, so faultlab preloads that runtime"
     return f"the library is built with {name}: run it with --sanitizer {name}, so faultlab preloads the runtime first"

@@ -46,6 +46,7 @@ class Configuration:
     reserves_shadow: bool = False  # terabytes of shadow memory: no RLIMIT_AS, the allocator's own limit instead
     report_sources: tuple[str, ...] = ()  # the report writers its runtimes bring (asan, lsan, ubsan, tsan, ...)
     leaks: bool = False  # LeakSanitizer's check at exit
+    setup_signs: tuple[str, ...] = ()  # regexes of a start-up failure that mean "this runtime was not preloaded"
 
     def __post_init__(self):
         if not self.sanitizer:
@@ -113,26 +114,27 @@ CONFIGURATIONS: dict[str, Configuration] = {c.name: c for c in (
         options=(("ASAN_OPTIONS", ASAN_OPTIONS), ("PYTHONMALLOC", "malloc")),
         cflags=("-fsanitize=address", "-fno-omit-frame-pointer"), build_tag="asan",
         reserves_shadow=True, report_sources=("asan", "lsan"),
+        setup_signs=(r"ASan runtime does not come first", r"__asan_"),
     ),
     Configuration(
         "ubsan", runtimes=("gcc:libubsan.so",),
         options=(("UBSAN_OPTIONS", f"{_COMMON}:print_stacktrace=1:report_error_type=1"),),
         cflags=("-fsanitize=undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"), build_tag="ubsan",
-        report_sources=("ubsan",),
+        report_sources=("ubsan",), setup_signs=(r"__ubsan_",),
     ),
     Configuration(
         "tsan", runtimes=("gcc:libtsan.so",),
         options=(("TSAN_OPTIONS", f"{_COMMON}:exitcode={TSAN_EXITCODE}:second_deadlock_stack=1:report_signal_unsafe=0"),
                  ("PYTHONMALLOC", "malloc")),
         cflags=("-fsanitize=thread",), build_tag="tsan", fork_sound=False, reserves_shadow=True,
-        report_sources=("tsan",),
+        report_sources=("tsan",), setup_signs=(r"static TLS block", r"__tsan_"),
     ),
     # LeakSanitizer alone: no shadow memory, no slowdown, a report of what nothing points to at exit.
     Configuration(
         "lsan", runtimes=("gcc:liblsan.so",),
         options=(("LSAN_OPTIONS", f"{_COMMON}:exitcode=23"), ("PYTHONMALLOC", "malloc")),
         cflags=("-fsanitize=leak", "-fno-omit-frame-pointer"), build_tag="lsan", leaks=True,
-        report_sources=("lsan",),
+        report_sources=("lsan",), setup_signs=(r"__lsan_",),
     ),
 )}
 NAMES = tuple(CONFIGURATIONS)

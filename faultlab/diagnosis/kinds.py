@@ -65,7 +65,6 @@ _TABLE = [
 
 KINDS: dict[str, Kind] = {k.name: k for k in _TABLE}
 NAMES = tuple(KINDS)
-ORACLE = ("swallowed-error", "silent-corruption", "abi-mismatch")
 
 # The runtime's rule each failure mode breaks, as an instructor would say it.
 MODE_RULES = {

@@ -95,10 +95,6 @@ class Case:
     def argv(self, variant: str) -> list[str]:
         return case_command(self.source, self.id, variant)
 
-    @property
-    def slug(self) -> str:
-        return self.id.replace("/", "-")
-
 
 def case_command(case_file: str, case_id: str, variant: str) -> list[str]:
     """The command that runs one case variant in a fresh interpreter (``faultlab.lab.drive``)."""
