@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
-from faultlab.diagnosis import sources
+import faultlab
+from faultlab.diagnosis import sources, stacks
+from faultlab.diagnosis.classify import classify
+from faultlab.diagnosis.outcome import Outcome
 
 TODAYS_ORDER = [
     ('swallowed-error', 'faultlab', r"Detected: swallowed-error: .*"),
@@ -141,3 +145,56 @@ def test_a_module_dropped_into_the_package_is_a_source(tmp_path, monkeypatch):
         assert not sources.runtime_modules(sources.SOURCES).match("libstd-8f3a.so")
     finally:
         sys.modules.pop(f"{sources.__name__}.rustc_panic_for_test", None)
+
+
+# faulthandler's report of a case that crashed in its own code, two frames deep, under
+# faultlab's plumbing: a third meaningful frame, if there were one, would enter the signature.
+FATAL = """\
+Fatal Python error: Segmentation fault
+
+Current thread 0x00007f3a2c1b8e51 (most recent call first):
+  File "/src/cases/crash/case_null_read.py", line 12 in read_through_null
+  File "/src/cases/crash/case_null_read.py", line 20 in main
+  File "{plumbing}", line 30 in {function}
+  File "<frozen runpy>", line 88 in _run_code
+"""
+PACKAGE = Path(faultlab.__file__).parent
+
+
+def crash_under(plumbing: str, function: str = "serve") -> Outcome:
+    return Outcome(argv=("recorded",), exit_code=None, signal=11, timed_out=False, duration_s=0.0,
+                   stdout="", stderr=FATAL.format(plumbing=plumbing, function=function))
+
+
+@pytest.mark.parametrize("plumbing", [
+    "/work/main/faultlab/drive.py",                          # the flat layout of tests/fixtures/outputs
+    "/work/main/faultlab/lab/forkserver.py",
+    "/srv/checkout/faultlab/lab/isolation/server.py",        # the same code, split and renamed
+    str(PACKAGE / "lab" / "isolation" / "client.py"),        # the installed package, wherever it is
+    str(PACKAGE / "diagnosis" / "_inject" / "sitecustomize.py"),
+])
+def test_faultlab_frames_are_known_by_where_they_lie_not_by_their_name(plumbing):
+    verdict = classify(crash_under(plumbing))
+    reference = classify(crash_under("/work/main/faultlab/lab/forkserver.py", "main"))
+    assert verdict.signature == reference.signature
+    assert verdict.summary == reference.summary
+    assert verdict.python_stack[2].module.startswith("faultlab/")
+
+
+def test_a_frame_outside_faultlab_with_a_faultlab_name_is_meaningful():
+    plumbing = classify(crash_under("/work/main/faultlab/lab/forkserver.py"))
+    assert classify(crash_under("/src/cases/crash/forkserver.py")).signature != plumbing.signature
+
+
+@pytest.mark.parametrize("library", ["mutf8.py", "strategies.py"])
+def test_the_modules_cases_call_as_a_library_keep_their_frames(library):
+    flat = classify(crash_under(f"/work/main/faultlab/{library}", "encode"))
+    layered = classify(crash_under(str(PACKAGE / "lab" / library), "encode"))
+    assert flat.python_stack[2].module == layered.python_stack[2].module == library
+    assert flat.signature == layered.signature != classify(crash_under("/work/main/faultlab/drive.py")).signature
+
+
+def test_the_runtime_filter_names_no_file_of_faultlab():
+    for path in PACKAGE.rglob("*.py"):
+        assert not sources.RUNTIME_MODULES.match(path.name), f"the runtime filter names faultlab's {path.name}"
+        assert stacks._module(str(path)).startswith("faultlab/") or path.name in ("mutf8.py", "strategies.py"), path

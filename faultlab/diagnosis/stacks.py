@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 from .sources import RUNTIME_PATHS, asan, cpython, jvm
 from .verdict import Frame
@@ -17,15 +18,19 @@ _GDB_FRAME = re.compile(
     r"^#(?P<n>\d+)\s+(?:0x[0-9a-f]+\s+in\s+)?(?P<func>[^\s(]+)\s*(?:\(.*?\))?\s*(?:at\s+(?P<file>\S+?):(?P<line>\d+)|from\s+(?P<obj>\S+))?\s*$"
 )
 _BARE_ADDRESS = re.compile(r"^0x[0-9a-f]+$")
+_PACKAGE = Path(__file__).resolve().parents[1].as_posix() + "/"  # the installed faultlab/, wherever it is
 
 
 def _module(path: str | None) -> str:
     """A frame's module as a base name, prefixed with the runtime it belongs to when its path says so.
 
-    The rules are the sources' ``RUNTIME_PATHS``: ``libpython/ceval.c``, ``libc/raise.c``.
+    The rules are the sources' ``RUNTIME_PATHS``: ``libpython/ceval.c``, ``libc/raise.c``, and
+    ``faultlab/drive.py`` for faultlab's own files, whatever they are called.
     """
     if not path:
         return ""
+    if path.startswith(_PACKAGE):
+        path = "faultlab/" + path[len(_PACKAGE):]
     for rule in RUNTIME_PATHS:
         if rule.regex.search(path):
             return f"{rule.runtime}/{os.path.basename(path)}"

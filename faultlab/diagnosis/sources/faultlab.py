@@ -1,12 +1,13 @@
 """faultlab itself: the oracle lines a case raises on purpose, the watchdog's verdicts, and its own frames.
 
-faultlab's frames sit between a case and its bug (the drive loop, the fork server, the
-injected sitecustomize) and say nothing about either.
+faultlab's frames sit between a case and its bug (the drive loop, the isolation server, the
+injected sitecustomize) and say nothing about either, so they are recognised by where their
+file lies, never by its name: renaming or splitting a faultlab module changes no signature.
 """
 
 from __future__ import annotations
 
-from ._schema import Marker
+from ._schema import Marker, RuntimePath
 
 MARKERS = (
     # The program's own oracle, raised on purpose (``faultlab.Detected``).
@@ -28,4 +29,14 @@ MARKERS = (
            precedence=570),
 )
 
-RUNTIME_MODULES = (r"faultlab", r"drive\.py", r"catalog\.py", r"forkserver\.py", r"sitecustomize\.py")
+# Case code calls these as a library: their frames belong to the case, and keep their names.
+_LIBRARY = r"(?:lab/)?(?:mutf8|strategies)\.py$"
+
+RUNTIME_PATHS = (
+    # A file of the package's layers, or of the flat layout that recorded outputs
+    # (tests/fixtures/outputs) were made with. ``stacks`` names a file of the installed
+    # package ``faultlab/...`` first, wherever it is installed.
+    RuntimePath(rf"(?:^|/)faultlab/(?=(?:diagnosis|lab|fuzzing|reports|cli)/|[a-z_0-9]+\.py$)(?!{_LIBRARY})", "faultlab",
+                precedence=10),
+)
+RUNTIME_MODULES = (r"faultlab/",)
