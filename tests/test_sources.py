@@ -159,6 +159,7 @@ Current thread 0x00007f3a2c1b8e51 (most recent call first):
   File "<frozen runpy>", line 88 in _run_code
 """
 PACKAGE = Path(faultlab.__file__).parent
+UNDER_TEST = ("mutf8.py", "strategies.py", "probe.py")  # faultlab's files whose frames are meaningful
 
 
 def crash_under(plumbing: str, function: str = "serve") -> Outcome:
@@ -194,7 +195,13 @@ def test_the_modules_cases_call_as_a_library_keep_their_frames(library):
     assert flat.signature == layered.signature != classify(crash_under("/work/main/faultlab/drive.py")).signature
 
 
+def test_the_fuzz_harness_faultlab_ships_keeps_its_frames():
+    probe = classify(crash_under(str(PACKAGE / "fuzzing" / "probe.py"), "TestOneInput"))
+    assert probe.python_stack[2].module == "probe.py"
+    assert probe.signature != classify(crash_under("/work/main/faultlab/drive.py")).signature
+
+
 def test_the_runtime_filter_names_no_file_of_faultlab():
     for path in PACKAGE.rglob("*.py"):
         assert not sources.RUNTIME_MODULES.match(path.name), f"the runtime filter names faultlab's {path.name}"
-        assert stacks._module(str(path)).startswith("faultlab/") or path.name in ("mutf8.py", "strategies.py"), path
+        assert stacks._module(str(path)).startswith("faultlab/") or path.name in UNDER_TEST, path

@@ -29,14 +29,15 @@ MARKERS = (
            precedence=570),
 )
 
-# Case code calls these as a library: their frames belong to the case, and keep their names.
-_LIBRARY = r"(?:lab/)?(?:mutf8|strategies)\.py$"
+# Frames of the code under test, not plumbing, keep their names: the two modules case code
+# calls as a library, and the fuzz harness faultlab ships (the probe's ``TestOneInput``).
+_UNDER_TEST = r"(?:(?:lab/)?(?:mutf8|strategies)|fuzzing/probe)\.py$"
 
 RUNTIME_PATHS = (
     # A file of the package's layers, or of the flat layout that recorded outputs
     # (tests/fixtures/outputs) were made with. ``stacks`` names a file of the installed
     # package ``faultlab/...`` first, wherever it is installed.
-    RuntimePath(rf"(?:^|/)faultlab/(?=(?:diagnosis|lab|fuzzing|reports|cli)/|[a-z_0-9]+\.py$)(?!{_LIBRARY})", "faultlab",
+    RuntimePath(rf"(?:^|/)faultlab/(?=(?:diagnosis|lab|fuzzing|reports|cli)/|[a-z_0-9]+\.py$)(?!{_UNDER_TEST})", "faultlab",
                 precedence=10),
 )
 RUNTIME_MODULES = (r"faultlab/",)
