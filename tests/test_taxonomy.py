@@ -11,7 +11,7 @@ import pytest
 from faultlab.reports import taxonomy
 from faultlab.diagnosis.classify import classify
 from faultlab.diagnosis.kinds import KINDS
-from faultlab.diagnosis.markers import MARKERS, SIGNAL_KINDS
+from faultlab.diagnosis.sources import MARKERS, SIGNAL_KINDS
 from faultlab.diagnosis.outcome import Outcome, ThreadState
 
 DOC = Path(__file__).parents[1] / "docs" / "taxonomy.md"
@@ -30,7 +30,7 @@ def recorded(stderr: str = "", **facts) -> Outcome:
 @pytest.mark.parametrize("name", list(KINDS))
 def test_every_kind_has_a_marker_with_an_example(name):
     examples = [m.example for m in MARKERS if m.kind == name]
-    assert examples and all(e.strip() for e in examples), f"kind {name} has no marker with an example in faultlab/markers.py"
+    assert examples and all(e.strip() for e in examples), f"kind {name} has no marker with an example in faultlab/diagnosis/sources/"
 
 
 def test_every_marker_names_a_known_kind_and_a_source():

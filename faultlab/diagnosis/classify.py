@@ -1,7 +1,8 @@
 """Turn an ``Outcome`` into a ``Verdict``: what went wrong, in the fixed vocabulary of kinds.
 
 The classifier reads; it never touches a process. The first marker of
-``markers.MARKERS`` that matches decides, then timeouts, signals and the exit status.
+``sources.MARKERS`` (every report source's, by precedence) that matches decides, then
+timeouts, signals and the exit status.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ import re
 
 from . import configurations, stacks
 from .kinds import KINDS
-from .markers import MARKERS, SIGNAL_KINDS, Marker
 from .outcome import Outcome, ThreadState
 from .signature import frame_key, meaningful, signature
+from .sources import MARKERS, SIGNAL_KINDS, Marker
 from .verdict import Frame, Verdict
 
 # Native frames that mean "this thread waits for somebody else".

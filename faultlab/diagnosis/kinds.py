@@ -1,6 +1,6 @@
 """The fixed vocabulary of verdict kinds: each kind's default mode, CWE and severity.
 
-``docs/taxonomy.md`` is generated from this table and ``markers.MARKERS``; a test keeps
+``docs/taxonomy.md`` is generated from this table and ``sources.MARKERS``; a test keeps
 the two from drifting apart.
 """
 

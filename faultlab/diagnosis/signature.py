@@ -1,8 +1,9 @@
 """A stable name for a bug: the same bug run twice gets the same signature, different bugs differ.
 
 It hashes the kind and the top meaningful frames (function and module base name; never
-addresses, line numbers or build-cache paths), skipping frames of libc, libpython,
-libffi, ``_cffi_backend``, the sanitizer runtimes and faultlab itself.
+addresses, line numbers or build-cache paths), skipping the frames that every report
+source declares as its runtime's (``sources/*.py``): libc, libpython, libffi, ``_cffi_backend``,
+the sanitizer runtimes, and faultlab's own files.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from .markers import UNINTERESTING_FUNCTIONS, UNINTERESTING_MODULES
+from .sources import RUNTIME_FUNCTIONS, RUNTIME_MODULES
 from .verdict import Frame
 
 TOP_FRAMES = 3
@@ -18,10 +19,8 @@ _CLONE_SUFFIX = re.compile(r"\.(?:isra|constprop|part|cold)\.\d+.*$")
 
 
 def meaningful(frames: tuple[Frame, ...] | list[Frame]) -> list[Frame]:
-    return [
-        f for f in frames
-        if not UNINTERESTING_MODULES.match(f.module) and not UNINTERESTING_FUNCTIONS.match(f.function)
-    ]
+    """The frames that can name the bug: those of no runtime, in the order given."""
+    return [f for f in frames if not RUNTIME_MODULES.match(f.module) and not RUNTIME_FUNCTIONS.match(f.function)]
 
 
 def frame_key(frame: Frame) -> str:

@@ -1,50 +1,39 @@
 """Reading stacks out of what a crashed program printed: Python tracebacks, faulthandler
-dumps, sanitizer reports and gdb backtraces, all reduced to ``Frame`` objects, innermost first."""
+dumps, sanitizer reports and gdb backtraces, all reduced to ``Frame`` objects, innermost first.
+
+Each report's frame syntax is its source's (``sources/asan.py``, ``cpython.py``, ``jvm.py``);
+gdb's, which no report source prints, is here."""
 
 from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
+from .sources import RUNTIME_PATHS, asan, cpython, jvm
 from .verdict import Frame
 
-# Sanitizer frame: "#0 0x7f.. in read_kept /tmp/uaf.c:4" or "#1 0x7f.. in f (/lib/x.so+0x29)";
-# TSan omits the address: "#0 bump /tmp/uaf.c:6 (libuaf.so+0x1228)"; clang-16's runtimes end
-# a frame of an unsymbolized object with "(BuildId: 7f32...)", which is no part of its name.
-_SAN_FRAME = re.compile(
-    r"^\s*#(?P<n>\d+)\s+(?:0x[0-9a-f]+\s+in\s+)?(?P<func>\S.*?)\s+"
-    r"(?:\((?P<obj>[^()]+?)\+0x[0-9a-f]+\)|(?P<file>\S+?)(?::(?P<line>\d+))?(?::\d+)?(?:\s+\((?P<obj2>[^()]+?)\+0x[0-9a-f]+\))?)"
-    r"(?:\s+\(BuildId: [0-9a-f]+\))?\s*$"
-)
 # gdb: "#0  0x00007f.. in pthread_mutex_lock () from /lib/libc.so.6" or "#2  lock_both (a=1) at x.c:12"
 _GDB_FRAME = re.compile(
     r"^#(?P<n>\d+)\s+(?:0x[0-9a-f]+\s+in\s+)?(?P<func>[^\s(]+)\s*(?:\(.*?\))?\s*(?:at\s+(?P<file>\S+?):(?P<line>\d+)|from\s+(?P<obj>\S+))?\s*$"
 )
 _BARE_ADDRESS = re.compile(r"^0x[0-9a-f]+$")
-_TRACEBACK_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>.+?)\s*$')
-_FAULTHANDLER_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<func>.+?)\s*$')
-_FAULTHANDLER_THREAD = re.compile(r"^(?:Current thread|Thread) 0x[0-9a-f]+ \(most recent call first\):")
-
-
-# Source paths that give away a runtime even when a frame names a .c file, not a .so:
-# CPython's source tree, glibc's, libffi's; and Python test machinery installed in site-packages.
-_RUNTIME_SOURCES = (
-    (re.compile(r"(?:^|/)(?:Python|Objects|Modules|Include|Parser|Programs)/"), "libpython"),
-    (re.compile(r"(?:^|/)(?:nptl|sysdeps|stdlib|malloc|libio|string|misc|elf|csu|signal|posix)/"), "libc"),
-    (re.compile(r"(?:^|/)libffi[^/]*/|(?:^|/)src/x86/"), "libffi"),
-    (re.compile(r"(?:^|/)(?:libsanitizer|compiler-rt)/"), "libsanitizer"),
-    # The test drivers' own machinery: Hypothesis' engine between a case and its property, pytest's hooks.
-    (re.compile(r"(?:^|/)site-packages/(?:hypothesis|_pytest|pluggy)/"), "test-runner"),
-)
+_PACKAGE = Path(__file__).resolve().parents[1].as_posix() + "/"  # the installed faultlab/, wherever it is
 
 
 def _module(path: str | None) -> str:
-    """A frame's module as a base name, prefixed with the runtime it belongs to when its path says so."""
+    """A frame's module as a base name, prefixed with the runtime it belongs to when its path says so.
+
+    The rules are the sources' ``RUNTIME_PATHS``: ``libpython/ceval.c``, ``libc/raise.c``, and
+    ``faultlab/drive.py`` for faultlab's own files, whatever they are called.
+    """
     if not path:
         return ""
-    for pattern, runtime in _RUNTIME_SOURCES:
-        if pattern.search(path):
-            return f"{runtime}/{os.path.basename(path)}"
+    if path.startswith(_PACKAGE):
+        path = "faultlab/" + path[len(_PACKAGE):]
+    for rule in RUNTIME_PATHS:
+        if rule.regex.search(path):
+            return f"{rule.runtime}/{os.path.basename(path)}"
     return os.path.basename(path)
 
 
@@ -53,7 +42,7 @@ def sanitizer_stack(text: str) -> tuple[Frame, ...]:
     frames: list[Frame] = []
     started = False
     for line in text.splitlines():
-        m = _SAN_FRAME.match(line)
+        m = asan.FRAME.match(line)
         if m and ("#" in line.lstrip()[:1]):
             n = int(m.group("n"))
             if started and n == 0:
@@ -71,12 +60,6 @@ def sanitizer_stack(text: str) -> tuple[Frame, ...]:
     return tuple(frames)
 
 
-# hs_err's frame notation, "# C  [libcrash.so+0x1109]  Java_Crash_boom+0x10": C native, V the VM,
-# j/J interpreted/compiled Java ("J 12 c2 Crash.boom()V (5 bytes) @ 0x7f... [0x7f...+0x2c]").
-_JVM_NATIVE_FRAME = re.compile(r"^#?\s*[CV]\s+\[(?P<obj>[^\]+]+)\+0x[0-9a-f]+\]\s+(?P<func>[^+\s]+)")
-_JVM_JAVA_FRAME = re.compile(r"^#?\s*[jJ]\s+(?:\d+\s+c\d\s+)?(?P<func>[\w$.<>]+)\(")
-
-
 def jvm_frames(text: str) -> tuple[Frame, ...]:
     """The frames of a JVM fatal error report that follow "Problematic frame:" (on stdout, one frame)."""
     lines = text.splitlines()
@@ -85,7 +68,7 @@ def jvm_frames(text: str) -> tuple[Frame, ...]:
         return ()
     frames = []
     for line in lines[start + 1:]:
-        native, java = _JVM_NATIVE_FRAME.match(line), _JVM_JAVA_FRAME.match(line)
+        native, java = jvm.NATIVE_FRAME.match(line), jvm.JAVA_FRAME.match(line)
         if native:
             frames.append(Frame(native.group("func"), _module(native.group("obj"))))
         elif java:
@@ -116,7 +99,7 @@ def python_stack(text: str) -> tuple[Frame, ...]:
         if line.startswith("Current thread 0x") or line.startswith("Stack (most recent call first)"):
             frames = []
             for follow in lines[i + 1 :]:
-                m = _FAULTHANDLER_FRAME.match(follow)
+                m = cpython.FAULTHANDLER_FRAME.match(follow)
                 if not m:
                     break
                 frames.append(Frame(m.group("func"), _module(m.group("file")), int(m.group("line"))))
@@ -129,7 +112,7 @@ def python_stack(text: str) -> tuple[Frame, ...]:
             current = []
             continue
         if current is not None:
-            m = _TRACEBACK_FRAME.match(line)
+            m = cpython.TRACEBACK_FRAME.match(line)
             if m:
                 current.append(Frame(m.group("func"), _module(m.group("file")), int(m.group("line"))))
             elif line and not line.startswith(" "):
@@ -150,10 +133,10 @@ def faulthandler_threads(text: str) -> list[tuple[str, tuple[Frame, ...]]]:
     """Every thread of the last faulthandler all-threads dump: (header, frames innermost first)."""
     threads: list[tuple[str, list[Frame]]] = []
     for line in text.splitlines():
-        if _FAULTHANDLER_THREAD.match(line):
+        if cpython.FAULTHANDLER_THREAD.match(line):
             threads.append((line.rstrip(":"), []))
         elif threads:
-            m = _FAULTHANDLER_FRAME.match(line)
+            m = cpython.FAULTHANDLER_FRAME.match(line)
             if m:
                 threads[-1][1].append(Frame(m.group("func"), _module(m.group("file")), int(m.group("line"))))
     return [(header, tuple(frames)) for header, frames in threads]

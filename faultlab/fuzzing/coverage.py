@@ -65,7 +65,7 @@ def libfuzzer() -> Path:
     """The shared libFuzzer, built once per archive into the build cache (lock + atomic rename)."""
     archive = clang_runtime("fuzzer_no_main")
     digest = hashlib.sha256(build.compiler_version(build.CLANG).encode() + archive.read_bytes()).hexdigest()[:20]
-    target = build.cache_root() / f"libfuzzer-{digest}" / "libfuzzer.so"  # the name markers.UNINTERESTING_MODULES knows
+    target = build.cache_root() / f"libfuzzer-{digest}" / "libfuzzer.so"  # the name diagnosis/sources/atheris.py knows
     command = [build.CLANG, "-shared", "-o", "{output}", "-Wl,--whole-archive", str(archive), "-Wl,--no-whole-archive",
                "-lstdc++", "-lpthread", "-ldl", "-lm"]
     return build.compile_once(target, command, failure="cannot link the shared libFuzzer", error=FuzzSetupError)

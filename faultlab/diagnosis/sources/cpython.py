@@ -1,0 +1,53 @@
+"""CPython: its fatal errors (faulthandler's and the GIL's), tracebacks, and the decode errors that meet CESU-8.
+
+Frame syntax: a traceback's ``File "x.py", line 3, in f`` and faulthandler's ``File "x.py",
+line 3 in f`` under ``Current thread 0x... (most recent call first):``. The interpreter's own
+frames (libpython, its C source tree, runpy and threading) are plumbing around the Python code.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ._schema import Marker, RuntimePath
+
+MARKERS = (
+    # Fatal errors about the GIL and thread states.
+    Marker("gil-violation", "cpython",
+           r"Fatal Python error: .*(?:GIL|thread state|PyGILState_Release|tstate).*"
+           r"|^.*?(?:must be called with the GIL held|without holding the GIL|the function must be called with the GIL).*",  # ^.*? not .*: linear on a megabyte line
+           "Fatal Python error: PyThreadState_Get: the function must be called with the GIL held, but the GIL is released (the current Python thread state is NULL)",
+           precedence=400),
+    # Modified UTF-8 / CESU-8 bytes met by a strict decoder.
+    Marker("encoding-corruption", "cpython",
+           r"Unicode(?:Decode|Encode)Error: .*(?:can't decode bytes? (?:0xed|0xc0)|in position \d+(?:-\d+)?: (?:invalid continuation byte|invalid start byte)"
+           r".*0x(?:ed|c0)|surrogates not allowed).*|Unicode(?:Decode|Encode)Error: .*surrogates not allowed.*",
+           "UnicodeDecodeError: 'utf-8' codec can't decode byte 0xed in position 5: invalid continuation byte",
+           precedence=430),
+    # Fatal signal reports (faulthandler), when no sanitizer said more.
+    Marker("segv", "faulthandler", r"Fatal Python error: Segmentation fault", "Fatal Python error: Segmentation fault",
+           "or the child ended by SIGSEGV", precedence=490),
+    Marker("bus-error", "faulthandler", r"Fatal Python error: Bus error", "Fatal Python error: Bus error",
+           "or the child ended by SIGBUS", precedence=500),
+    Marker("fpe", "faulthandler", r"Fatal Python error: Floating point exception", "Fatal Python error: Floating point exception",
+           "or the child ended by SIGFPE", precedence=510),
+    Marker("illegal-instruction", "faulthandler", r"Fatal Python error: Illegal instruction", "Fatal Python error: Illegal instruction",
+           "or the child ended by SIGILL", precedence=520),
+    Marker("abort", "faulthandler", r"Fatal Python error: Aborted", "Fatal Python error: Aborted",
+           "or the child ended by SIGABRT", precedence=530),
+    Marker("fatal-python-error", "cpython", r"Fatal Python error: .*",
+           "Fatal Python error: _PyMem_DebugRawFree: bad ID: Allocated using API 'm', verified using API 'o'",
+           precedence=540),
+    Marker("python-exception", "cpython", r"^Traceback \(most recent call last\):",
+           "Traceback (most recent call last):", "and the exit status is not 0", precedence=550),
+)
+
+TRACEBACK_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>.+?)\s*$')
+FAULTHANDLER_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<func>.+?)\s*$')
+FAULTHANDLER_THREAD = re.compile(r"^(?:Current thread|Thread) 0x[0-9a-f]+ \(most recent call first\):")
+
+RUNTIME_PATHS = (
+    RuntimePath(r"(?:^|/)(?:Python|Objects|Modules|Include|Parser|Programs)/", "libpython", precedence=20),
+)
+RUNTIME_MODULES = (r"libpython", r"python3?(?:\.\d+)?$", r"<frozen", r"runpy\.py", r"threading\.py")
+RUNTIME_FUNCTIONS = (r"_PyEval.*", r"_PyObject.*", r"PyObject_.*", r"_run_code", r"_run_module_as_main")

@@ -1,0 +1,27 @@
+"""ThreadSanitizer: its warnings about races and locks, its fatal errors, and a shadow it could not map.
+
+Its frames use asan.py's syntax without the address (``#0 bump /tmp/uaf.c:6 (libuaf.so+0x1228)``).
+"""
+
+from __future__ import annotations
+
+from ._schema import Marker
+
+MARKERS = (
+    Marker("sanitizer-setup-error", "tsan", r"FATAL: ThreadSanitizer: unexpected memory mapping.*",
+           "FATAL: ThreadSanitizer: unexpected memory mapping 0x7f8a1c000000-0x7f8a1c200000", precedence=70),
+    Marker("data-race", "tsan", r"WARNING: ThreadSanitizer: data race.*", "WARNING: ThreadSanitizer: data race (pid=3115)",
+           precedence=280),
+    Marker("lock-order-inversion", "tsan", r"WARNING: ThreadSanitizer: lock-order-inversion.*",
+           "WARNING: ThreadSanitizer: lock-order-inversion (potential deadlock) (pid=20)", precedence=290),
+    Marker("heap-use-after-free", "tsan", r"WARNING: ThreadSanitizer: heap-use-after-free.*",
+           "WARNING: ThreadSanitizer: heap-use-after-free (pid=20)", precedence=300),
+    Marker("double-free", "tsan", r"WARNING: ThreadSanitizer: double lock of a mutex.*",
+           "WARNING: ThreadSanitizer: double lock of a mutex (pid=20)", precedence=310),
+    Marker("oom", "tsan", r"ERROR: ThreadSanitizer: (?:out of memory|requested allocation size .* exceeds).*",
+           "==14188==ERROR: ThreadSanitizer: requested allocation size 0x40000001 exceeds maximum supported size of 0x10000000",
+           precedence=320),
+)
+
+RUNTIME_MODULES = (r"libtsan",)
+RUNTIME_FUNCTIONS = (r"__tsan.*",)
