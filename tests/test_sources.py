@@ -205,3 +205,14 @@ def test_the_runtime_filter_names_no_file_of_faultlab():
     for path in PACKAGE.rglob("*.py"):
         assert not sources.RUNTIME_MODULES.match(path.name), f"the runtime filter names faultlab's {path.name}"
         assert stacks._module(str(path)).startswith("faultlab/") or path.name in UNDER_TEST, path
+
+
+@pytest.mark.parametrize("plumbing", [
+    "/work/main/.venv/lib/python3.11/site-packages/cffi/api.py",              # ffi.string between a case and C
+    "/root/.pyenv/versions/3.11.7/lib/python3.11/concurrent/futures/thread.py",  # a pool worker between a task and C
+])
+def test_binding_and_thread_pool_plumbing_is_runtime(plumbing):
+    verdict = classify(crash_under(plumbing))
+    assert verdict.python_stack[2].module.split("/")[0] in ("cffi", "python-stdlib")
+    assert verdict.signature == classify(crash_under("/work/main/faultlab/lab/forkserver.py", "main")).signature
+    assert classify(crash_under("/src/app/api.py")).signature != verdict.signature

@@ -25,7 +25,7 @@ borrowed_return = Case(
     cwe="CWE-416",
     title="A returned char* is kept past the library's next call, which frees it",
     explanation=__doc__,
-    expect={"asan": Expect("heap-use-after-free", access="READ")},  # no frame: the first is cffi's ffi.string
+    expect={"asan": Expect("heap-use-after-free", frame="keep_the_borrowed_pointer", access="READ")},
     fix_in="binding",
     libraries=(LIB,),
 )

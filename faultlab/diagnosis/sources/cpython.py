@@ -48,6 +48,8 @@ FAULTHANDLER_THREAD = re.compile(r"^(?:Current thread|Thread) 0x[0-9a-f]+ \(most
 
 RUNTIME_PATHS = (
     RuntimePath(r"(?:^|/)(?:Python|Objects|Modules|Include|Parser|Programs)/", "libpython", precedence=20),
+    # The standard library's thread pool: its worker frames stand between every task and its caller.
+    RuntimePath(r"(?:^|/)concurrent/futures/", "python-stdlib", precedence=21),
 )
-RUNTIME_MODULES = (r"libpython", r"python3?(?:\.\d+)?$", r"<frozen", r"runpy\.py", r"threading\.py")
+RUNTIME_MODULES = (r"libpython", r"python-stdlib/", r"python3?(?:\.\d+)?$", r"<frozen", r"runpy\.py", r"threading\.py")
 RUNTIME_FUNCTIONS = (r"_PyEval.*", r"_PyObject.*", r"PyObject_.*", r"_run_code", r"_run_module_as_main")

@@ -19,6 +19,8 @@ MARKERS = (
 
 RUNTIME_PATHS = (
     RuntimePath(r"(?:^|/)libffi[^/]*/|(?:^|/)src/x86/", "libffi", precedence=40),
+    # cffi's Python half (api.py: ffi.string, ffi.new, ...), the same runtime as _cffi_backend.
+    RuntimePath(r"(?:^|/)site-packages/cffi/", "cffi", precedence=41),
 )
-RUNTIME_MODULES = (r"libffi", r"_cffi_backend", r"_ctypes")
+RUNTIME_MODULES = (r"libffi", r"cffi/", r"_cffi_backend", r"_ctypes")
 RUNTIME_FUNCTIONS = (r"ffi_call.*",)
