@@ -17,7 +17,8 @@ from ..diagnosis import sanitizers
 
 from ..lab import catalog, toolchain
 from ..lab.build import BuildError
-from ..lab.execute import CaseResult, run_case
+from ..lab.execute import run_case
+from ..lab.results import CaseRun
 from ..lab.lessons import Marked, marked_lines
 from ..reports.terminal import fit
 from ..diagnosis.kinds import MODES
@@ -60,7 +61,7 @@ class DemoView:
             lines += [self.p.dim(x) for x in fit(f"{m.tag}: {m.note}", self.width, "      ")]
         return lines
 
-    def verdict(self, result: CaseResult) -> list[str]:
+    def verdict(self, result: CaseRun) -> list[str]:
         v = result.verdict
         p = self.p
         if result.passed:

@@ -18,11 +18,7 @@ from typing import Callable
 from ..diagnosis import sanitizers
 from ..diagnosis.kinds import KINDS, MODES
 from .native import Library
-
-VARIANTS = ("broken", "fixed")
-# Where a case's fix lives, as explain says it.
-FIX_PLACES = {"binding": "in the binding (the Python driver)", "native": "in the C library",
-              "both": "in the binding and in the C library"}
+from .results import FIX_PLACES, VARIANTS
 
 
 class CatalogError(Exception):

@@ -2,37 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from . import forkserver
 from .catalog import Case
+from .results import CaseRun
 from ..diagnosis.classify import classify
-from ..diagnosis.verdict import Verdict
 
 
-@dataclass(frozen=True)
-class CaseResult:
-    case_id: str
-    variant: str
-    sanitizer: str
-    expected: str
-    verdict: Verdict
-
-    @property
-    def passed(self) -> bool:
-        return self.verdict.kind == self.expected
-
-    def to_dict(self) -> dict:
-        return {
-            "case": self.case_id, "variant": self.variant, "sanitizer": self.sanitizer,
-            "expected": self.expected, "observed": self.verdict.kind, "passed": self.passed,
-            "signature": self.verdict.signature, "duration_s": self.verdict.duration_s,
-            "verdict": self.verdict.to_dict(),
-        }
+# The name a run's result had before the results file had a model; kept for code that imports it.
+CaseResult = CaseRun
 
 
 def run_case(case: Case, variant: str, sanitizer: str, *, timeout: float | None = None,
-             use_gdb: bool = True, isolation: str = "spawn") -> CaseResult:
+             use_gdb: bool = True, isolation: str = "spawn") -> CaseRun:
     """Build what the case needs in this process (so a build error is reported as one), then run it in a child.
 
     ``isolation``: ``spawn`` starts a fresh interpreter; ``auto`` and ``fork`` fork the child
@@ -41,4 +22,4 @@ def run_case(case: Case, variant: str, sanitizer: str, *, timeout: float | None 
     case.build(sanitizer, variant)
     outcome = forkserver.run_case(case, variant, sanitizer, timeout=timeout or case.timeout, use_gdb=use_gdb,
                                   isolation=isolation)
-    return CaseResult(case.id, variant, sanitizer, case.expected(variant, sanitizer), classify(outcome))
+    return CaseRun(case.id, variant, sanitizer, case.expected(variant, sanitizer), classify(outcome))
