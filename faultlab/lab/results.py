@@ -33,7 +33,7 @@ VARIANTS = ("broken", "fixed")
 # Where a case's fix lives, as explain says it.
 FIX_PLACES = {"binding": "in the binding (the Python driver)", "native": "in the C library",
               "both": "in the binding and in the C library"}
-_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})")
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})")
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _HINT = "write one with pytest cases/ --faultlab-report PATH"
@@ -150,11 +150,13 @@ class CaseRun:
         return self.verdict.duration_s
 
     def to_dict(self) -> dict:
+        verdict = self.verdict.to_dict()
+        verdict.update({name: list(verdict[name]) for name in ("evidence", "python_stack", "native_stack", "threads")})
         return {
             "case": self.case_id, "variant": self.variant, "sanitizer": self.sanitizer,
             "expected": self.expected, "observed": self.observed, "passed": self.passed,
             "signature": self.signature, "duration_s": self.duration_s,
-            "verdict": self.verdict.to_dict(),
+            "verdict": verdict,
         }
 
     @classmethod
@@ -229,9 +231,12 @@ class Results:
         for case_id, record in records.items():
             if record.id != case_id:
                 raise ResultsError(f"cases[{case_id!r}].id: {record.id!r} is not the id it is filed under")
+        configurations = _strings(d, "configurations", "")
+        if len(set(configurations)) < len(configurations):
+            raise ResultsError(f"configurations: {configurations} names one more than once")
         return cls(
             results=tuple(CaseRun.from_dict(r, f"results[{i}]") for i, r in enumerate(_list(d, "results", ""))),
-            cases=records, configurations=tuple(_strings(d, "configurations", "")), created=created,
+            cases=records, configurations=tuple(configurations), created=created,
             faultlab_version=_optional_str(d, "faultlab_version", ""),
             project_root=_optional_str(d, "project_root", ""),
         )
@@ -239,7 +244,7 @@ class Results:
     @classmethod
     def _version_1(cls, entries, where: str) -> "Results":
         if not isinstance(entries, list):
-            raise ResultsError(f"{where or 'the file'}: expected a list, found {_type_name(entries)}")
+            raise ResultsError(_at(where, f"expected a list, found {_type_name(entries)}"))
         results = tuple(CaseRun.from_dict(r, f"{where}[{i}]") for i, r in enumerate(entries))
         return cls(results=results, configurations=configurations_of(results))
 
@@ -277,7 +282,7 @@ def loads(text: str | bytes, source: str = "the results") -> Results:
     try:
         return Results.from_dict(data)
     except ResultsError as exc:
-        raise ResultsError(f"{source} is not a faultlab results file: {str(exc).lstrip('.')}") from None
+        raise ResultsError(f"{source} is not a faultlab results file: {exc}") from None
 
 
 def load(path: str | PathLike) -> Results:
@@ -309,6 +314,15 @@ def _nesting(text: str) -> int:
     return deepest
 
 
+def _at(where: str, problem: str) -> str:
+    """``results[3].verdict: problem``; a problem of the whole file has no place."""
+    return f"{where}: {problem}" if where else problem
+
+
+def _join(where: str, name: str) -> str:
+    return f"{where}.{name}" if where else name
+
+
 def _type_name(value) -> str:
     if value is None:
         return "null"
@@ -319,21 +333,21 @@ def _type_name(value) -> str:
 def _object(value, where: str, names=None) -> dict:
     """``value`` as an object; with ``names``, it must have each of them and nothing else."""
     if not isinstance(value, dict):
-        raise ResultsError(f"{where or 'the file'}: expected an object, found {_type_name(value)}")
+        raise ResultsError(_at(where, f"expected an object, found {_type_name(value)}"))
     if names is not None:
         missing = [n for n in names if n not in value]
         if missing:
-            raise ResultsError(f"{where or 'the file'}: missing {', '.join(missing)}")
+            raise ResultsError(_at(where, f"missing {', '.join(missing)}"))
         extra = sorted(set(value) - set(names))
         if extra:
-            raise ResultsError(f"{where or 'the file'}: unknown field {', '.join(map(repr, extra))}")
+            raise ResultsError(_at(where, f"unknown field {', '.join(map(repr, extra))}"))
     return value
 
 
 def _field(d: dict, name: str, where: str, wanted: str, ok) -> object:
     value = d[name]
     if not ok(value):
-        raise ResultsError(f"{where}.{name}: expected {wanted}, found {_type_name(value)}")
+        raise ResultsError(_at(_join(where, name), f"expected {wanted}, found {_type_name(value)}"))
     return value
 
 
@@ -371,7 +385,7 @@ def _strings(d, name, where) -> list[str]:
     items = _list(d, name, where)
     for i, item in enumerate(items):
         if not isinstance(item, str):
-            raise ResultsError(f"{where}.{name}[{i}]: expected a string, found {_type_name(item)}")
+            raise ResultsError(_at(f"{_join(where, name)}[{i}]", f"expected a string, found {_type_name(item)}"))
     return items
 
 
