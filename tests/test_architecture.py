@@ -108,3 +108,32 @@ def test_a_layer_imports_only_the_layers_before_it(name):
 def test_the_command_line_imports_its_commands_by_name():
     for name in (n for n in MODULES if n.startswith("faultlab.cli")):
         assert "import_module" not in MODULES[name].read_text(), name
+
+
+# A results file renders from what it recorded: the reporters and 'faultlab report' never
+# reach the catalog, whose case files are today's source, not the recorded one.
+RENDER_FROM_THE_RECORD = sorted(n for n in MODULES if n.startswith("faultlab.reports")) + ["faultlab.cli.report"]
+CASE_SOURCE = {"faultlab.lab.catalog", "faultlab.lab.lessons"}
+
+
+def reachable(name: str) -> set[str]:
+    """Every faultlab module that importing ``name`` imports, however indirectly."""
+    seen, todo = set(), [name]
+    while todo:
+        for follower in GRAPH[todo.pop()] - seen:
+            seen.add(follower)
+            todo.append(follower)
+    return seen
+
+
+@pytest.mark.parametrize("name", RENDER_FROM_THE_RECORD)
+def test_reporters_never_import_the_case_files(name):
+    assert sorted(reachable(name) & CASE_SOURCE) == [], f"{name} reads today's cases, not the recorded ones"
+
+
+def test_the_case_file_check_sees_an_indirect_import():
+    GRAPH["faultlab.lab.results"].add("faultlab.lab.lessons")
+    try:
+        assert "faultlab.lab.lessons" in reachable("faultlab.reports.html")
+    finally:
+        GRAPH["faultlab.lab.results"].discard("faultlab.lab.lessons")
