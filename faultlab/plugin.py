@@ -113,27 +113,27 @@ class ResultCollector:
     """Gathers every case verdict of the session (on the xdist controller too) and writes the files asked for.
 
     Where the items run (a worker under xdist), each case's record is taken once, from its
-    source as it is now, and sent along with the reports of its items.
+    source as it is now, and sent with the report of the first of its items that ran.
     """
 
     def __init__(self, config):
         self.config = config
         self.results: list[CaseRun] = []
         self.cases: dict[str, CaseRecord] = {}
-        self.recorded: dict[str, dict | None] = {}  # case id -> its record as sent, where the items run
+        self.recorded: set[str] = set()  # the case ids whose record this process has sent
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item, call):
         report = yield
-        if call.when == "call" and isinstance(item, CaseItem):
+        ran = any(name == "faultlab.result" for name, _ in item.user_properties)
+        if call.when == "call" and isinstance(item, CaseItem) and ran:
             case = item.case
             if case.id not in self.recorded:
+                self.recorded.add(case.id)
                 try:
-                    self.recorded[case.id] = lessons.record(case).to_dict()
-                except (OSError, TypeError, KeyError, catalog.CatalogError):
-                    self.recorded[case.id] = None  # the verdicts still count; only the lesson is missing
-            if self.recorded[case.id]:
-                report.faultlab_case = self.recorded[case.id]
+                    report.faultlab_case = lessons.record(case).to_dict()
+                except (OSError, ValueError, TypeError, KeyError, catalog.CatalogError):
+                    pass  # the verdicts still count; only the lesson is missing from the file
         return report
 
     def pytest_runtest_logreport(self, report):
