@@ -22,4 +22,5 @@ def run_case(case: Case, variant: str, sanitizer: str, *, timeout: float | None 
     case.build(sanitizer, variant)
     outcome = forkserver.run_case(case, variant, sanitizer, timeout=timeout or case.timeout, use_gdb=use_gdb,
                                   isolation=isolation)
-    return CaseRun(case.id, variant, sanitizer, case.expected(variant, sanitizer), classify(outcome))
+    expected, verdict = case.expected(variant, sanitizer), classify(outcome)
+    return CaseRun(case.id, variant, sanitizer, expected, verdict.kind == expected, verdict)
