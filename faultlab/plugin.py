@@ -4,7 +4,8 @@ An item passes when the observed kind equals the declared one (``ok`` for the fi
 variant) and so does every field the case pins (frame, access); a mismatch names the pin
 that failed and shows the whole verdict. Results travel as user properties, so
 JUnit XML carries them and the ``--faultlab-report`` file is written by the controller
-also under pytest-xdist.
+also under pytest-xdist; each case's record (``faultlab.lab.results.CaseRecord``) travels
+on its items' reports, so the file shows the case as it was when it ran.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from .reports import atomic
-from .lab import catalog, toolchain
-from .lab.build import BuildError
-from .lab.execute import CaseResult, run_case
+from .lab import catalog, lessons, toolchain
+from .lab.build import BuildError, project_root
+from .lab.execute import run_case
 from .lab.isolation import policy
+from .lab.results import CaseRecord, CaseRun, Results
 from .reports.terminal import format_verdict
 
 
@@ -63,7 +65,7 @@ class CaseFile(pytest.File):
 
 
 class CaseFailed(Exception):
-    def __init__(self, results: list[CaseResult], why: str):
+    def __init__(self, results: list[CaseRun], why: str):
         super().__init__(why)
         self.results = results
         self.why = why
@@ -112,26 +114,50 @@ class CaseItem(pytest.Item):
 
 
 class ResultCollector:
-    """Gathers every case verdict of the session (on the xdist controller too) and writes the files asked for."""
+    """Gathers every case verdict of the session (on the xdist controller too) and writes the files asked for.
+
+    Where the items run (a worker under xdist), each case's record is taken once, from its
+    source as it is now, and sent with the report of the first of its items that ran.
+    """
 
     def __init__(self, config):
         self.config = config
-        self.results: list[dict] = []
+        self.results: list[CaseRun] = []
+        self.cases: dict[str, CaseRecord] = {}
+        self.recorded: set[str] = set()  # the case ids whose record this process has sent
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        report = yield
+        ran = any(name == "faultlab.result" for name, _ in item.user_properties)
+        if call.when == "call" and isinstance(item, CaseItem) and ran:
+            case = item.case
+            if case.id not in self.recorded:
+                self.recorded.add(case.id)
+                try:
+                    report.faultlab_case = lessons.record(case).to_dict()
+                except (OSError, ValueError, TypeError, KeyError, catalog.CatalogError):
+                    pass  # the verdicts still count; only the lesson is missing from the file
+        return report
 
     def pytest_runtest_logreport(self, report):
         if report.when == "call":
             props = dict(report.user_properties)
             if "faultlab.result" in props:
-                self.results.append(json.loads(props["faultlab.result"]))
+                self.results.append(CaseRun.from_dict(json.loads(props["faultlab.result"])))
+            record = getattr(report, "faultlab_case", None)
+            if record and record["id"] not in self.cases:
+                self.cases[record["id"]] = CaseRecord.from_dict(record)
 
     def pytest_sessionfinish(self, session):
         if hasattr(self.config, "workerinput"):
             return  # an xdist worker: the controller writes the files
+        results = Results.recorded(self.results, self.cases, str(project_root().resolve()))
         report = self.config.getoption("faultlab_report")
         if report:
-            atomic.write_text(report, json.dumps({"faultlab_results": 1, "results": self.results}, indent=1))
+            atomic.write_text(report, results.to_json())
         sarif_path = self.config.getoption("faultlab_sarif")
         if sarif_path:
             from .reports.sarif import to_sarif
 
-            atomic.write_text(sarif_path, json.dumps(to_sarif(self.results), indent=1))
+            atomic.write_text(sarif_path, json.dumps(to_sarif(results), indent=1))

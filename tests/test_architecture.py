@@ -142,3 +142,32 @@ def test_the_environment_check_sees_a_write(tmp_path, monkeypatch):
     module.write_text("import os\nos.environ['FAULTLAB_VARIANT'] = 'fixed'\nos.environ.update(A='1')\n")
     monkeypatch.setitem(MODULES, "faultlab.writer", module)
     assert environment_writes("faultlab.writer") == [2, 3]
+
+
+# A results file renders from what it recorded: the reporters and 'faultlab report' never
+# reach the catalog, whose case files are today's source, not the recorded one.
+RENDER_FROM_THE_RECORD = sorted(n for n in MODULES if n.startswith("faultlab.reports")) + ["faultlab.cli.report"]
+CASE_SOURCE = {"faultlab.lab.catalog", "faultlab.lab.lessons"}
+
+
+def reachable(name: str) -> set[str]:
+    """Every faultlab module that importing ``name`` imports, however indirectly."""
+    seen, todo = set(), [name]
+    while todo:
+        for follower in GRAPH[todo.pop()] - seen:
+            seen.add(follower)
+            todo.append(follower)
+    return seen
+
+
+@pytest.mark.parametrize("name", RENDER_FROM_THE_RECORD)
+def test_reporters_never_import_the_case_files(name):
+    assert sorted(reachable(name) & CASE_SOURCE) == [], f"{name} reads today's cases, not the recorded ones"
+
+
+def test_the_case_file_check_sees_an_indirect_import():
+    GRAPH["faultlab.lab.results"].add("faultlab.lab.lessons")
+    try:
+        assert "faultlab.lab.lessons" in reachable("faultlab.reports.html")
+    finally:
+        GRAPH["faultlab.lab.results"].discard("faultlab.lab.lessons")

@@ -25,6 +25,8 @@ from pathlib import Path
 import pytest
 from small_catalog import fail_message, faultlab, run_pytest, write_project
 
+from faultlab.lab.results import CaseRun, load
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="chromium not installed (make setup installs it)")
 
@@ -210,13 +212,13 @@ def keep_screenshot(page: Page, tmp_path: Path, name: str, record_property) -> P
     return shot
 
 
-def expected_matrix(results: list[dict]) -> dict[tuple[str, str], tuple[int, int, int, int]]:
+def expected_matrix(results: tuple[CaseRun, ...]) -> dict[tuple[str, str], tuple[int, int, int, int]]:
     """(mode, sanitizer) -> (broken as declared, broken total, fixed as declared, fixed total), from the file."""
     cells: dict[tuple[str, str], list[int]] = {}
     for r in results:
-        cell = cells.setdefault((r["case"].split("/")[0], r["sanitizer"]), [0, 0, 0, 0])
-        offset = 0 if r["variant"] == "broken" else 2
-        cell[offset] += bool(r["passed"])
+        cell = cells.setdefault((r.case_id.split("/")[0], r.sanitizer), [0, 0, 0, 0])
+        offset = 0 if r.variant == "broken" else 2
+        cell[offset] += r.passed
         cell[offset + 1] += 1
     return {key: tuple(value) for key, value in cells.items()}
 
@@ -244,8 +246,7 @@ def test_the_console_check_sees_errors_when_there_are_some(browser, tmp_path):
 
 def test_the_page_loads_without_errors_and_the_matrix_matches_the_results(browser, report, tmp_path, record_property):
     results_path, html_path = report
-    data = json.loads(results_path.read_text())
-    results = data["results"] if isinstance(data, dict) else data
+    results = load(results_path).results
     page = Page(browser)
     page.open(html_path)
     assert page.errors() == []
@@ -264,10 +265,10 @@ def test_the_page_loads_without_errors_and_the_matrix_matches_the_results(browse
     assert cells == expected
     modes, configs = {m for m, _ in expected}, {s for _, s in expected}
     assert empty == set(product(modes, configs)) - set(expected)
-    declared = sum(bool(r["passed"]) for r in results)
+    declared = sum(r.passed for r in results)
     summary = page.evaluate("document.getElementById('summary').innerText")
     assert summary.startswith(f"{len(results)} verdicts · {declared} as declared · {len(results) - declared} unexpected")
-    assert page.evaluate("document.querySelectorAll('details.card').length") == len({r["case"] for r in results})
+    assert page.evaluate("document.querySelectorAll('details.card').length") == len({r.case_id for r in results})
     keep_screenshot(page, tmp_path, "report-" + results_path.parent.name, record_property)
 
 

@@ -93,8 +93,11 @@ def test_repeat_runs_each_item_and_xdist_collects_every_result(project):
     root = project(Expect("heap-use-after-free", frame="touch_freed", access="READ"))  # the pin holds every run
     proc = run_pytest(root, "-n", "2", "--faultlab-repeat", "3", "--faultlab-report", "results.json")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    results = json.loads((root / "results.json").read_text())["results"]
-    assert sorted(r["variant"] for r in results) == ["broken", "fixed"]
+    data = json.loads((root / "results.json").read_text())
+    assert sorted(r["variant"] for r in data["results"]) == ["broken", "fixed"]
+    # The case's record travels from the worker that ran its items, once.
+    assert data["faultlab_results"] == 2 and list(data["cases"]) == ["lifetime/demo-uaf"]
+    assert data["cases"]["lifetime/demo-uaf"]["title"] == "reads a freed block"
 
 
 def test_a_bad_declaration_is_a_collection_error(project):

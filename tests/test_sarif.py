@@ -13,6 +13,8 @@ import jsonschema
 import pytest
 from small_catalog import fail_message, faultlab, line_of, run_pytest, write_project
 
+from faultlab.lab.results import load
+
 # The official schema sits in shared/ beside the project, here and in CI; FAULTLAB_SARIF_SCHEMA
 # names it for a clone elsewhere.
 SCHEMA = Path(os.environ.get("FAULTLAB_SARIF_SCHEMA")
@@ -25,8 +27,7 @@ def run(tmp_path_factory):
     root = write_project(tmp_path_factory.mktemp("sarif"))
     proc = run_pytest(root, "--faultlab-report", "results.json", "--faultlab-sarif", "out.sarif")
     assert proc.returncode == 1 and "1 failed, 7 passed" in proc.stdout, fail_message(proc)
-    results = json.loads((root / "results.json").read_text())["results"]
-    return root, results, json.loads((root / "out.sarif").read_text())
+    return root, load(root / "results.json").results, json.loads((root / "out.sarif").read_text())
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +62,7 @@ def test_the_validator_would_catch_a_broken_log(run, validator):
 
 def test_one_result_per_broken_variant_verdict_and_none_for_a_clean_fix(run):
     _, results, sarif = run
-    broken = {(r["case"], r["sanitizer"]) for r in results if r["variant"] == "broken"}
+    broken = {(r.case_id, r.sanitizer) for r in results if r.variant == "broken"}
     assert set(by_case(sarif)) == broken
     assert len(sarif["runs"][0]["results"]) == len(broken) == 4
     assert all(r["properties"]["variant"] == "broken" for r in sarif["runs"][0]["results"])
@@ -99,7 +100,7 @@ def test_each_result_points_at_the_decisive_flaw_line(run):
 
 def test_signature_stacks_and_code_flow_travel_with_each_result(run):
     root, results, sarif = run
-    signatures = {(r["case"], r["sanitizer"]): r["signature"] for r in results if r["variant"] == "broken"}
+    signatures = {(r.case_id, r.sanitizer): r.signature for r in results if r.variant == "broken"}
     for key, result in by_case(sarif).items():
         assert result["partialFingerprints"] == {"faultlabSignature/v1": signatures[key]}
     uaf = by_case(sarif)[("lifetime/demo-uaf", "asan")]
@@ -136,6 +137,5 @@ def test_the_sarif_of_your_own_run_validates(validator, tmp_path):
     assert proc.returncode == 0, fail_message(proc)
     sarif = json.loads((tmp_path / "own.sarif").read_text())
     assert [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(sarif)] == []
-    data = json.loads(results.read_text())
-    wanted = [r for r in data["results"] if r["observed"] != "ok" or not r["passed"]]
+    wanted = [r for r in load(results).results if r.observed != "ok" or not r.passed]
     assert len(sarif["runs"][0]["results"]) == len(wanted)

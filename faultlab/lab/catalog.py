@@ -20,11 +20,7 @@ from ..diagnosis.configurations import Configuration
 from ..diagnosis.kinds import MODES
 from .expect import Expect, as_expect
 from .native import Library
-
-VARIANTS = ("broken", "fixed")
-# Where a case's fix lives, as explain says it.
-FIX_PLACES = {"binding": "in the binding (the Python driver)", "native": "in the C library",
-              "both": "in the binding and in the C library"}
+from .results import FIX_PLACES, VARIANTS
 
 
 class CatalogError(Exception):

@@ -3,8 +3,9 @@
 The case's source is the only truth. ``FLAW:`` and ``FIX:`` comments mark the decisive
 lines (``# FLAW:`` in drivers, ``/* FLAW: */`` in C); the broken and fixed drivers give
 the binding-side diff; ``#ifdef FAULTLAB_FIXED`` gives the native one, since the fixed
-variant is the same C file compiled with ``-DFAULTLAB_FIXED``. The demo, the SARIF and
-the HTML reporters point at the lines found here, so every face shows the same lines.
+variant is the same C file compiled with ``-DFAULTLAB_FIXED``. The demo and ``explain``
+show the lines found here, and a results file records them (``record``) for the SARIF
+and HTML reporters, so every face shows the same lines.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..diagnosis.kinds import CWE_NAMES, MODE_RULES
 from . import catalog
 from .build import native_root, project_root
 from .expect import Expect
+from .results import CaseRecord, Marked
 
 
 _MARK = re.compile(r"(?P<lead>#|//|/\*)\s*(?P<tag>FLAW|FIX)\s*:\s*(?P<note>.*?)\s*(?:\*/\s*)?$")
@@ -30,21 +32,6 @@ _ELSE = re.compile(r"^\s*#\s*el(?:se|if)\b")
 _ENDIF = re.compile(r"^\s*#\s*endif\b")
 _LOCAL_INCLUDE = re.compile(r'^\s*#\s*include\s+"(?P<name>[^"]+)"')
 _NATIVE_SUFFIXES = {".c", ".h", ".cc", ".cpp", ".hpp", ".java"}
-
-
-@dataclass(frozen=True)
-class Marked:
-    """One decisive line: ``FLAW`` (where the bug is) or ``FIX`` (what repairs it)."""
-
-    tag: str
-    path: str  # relative to the project root when inside it
-    line: int
-    code: str  # the line without its marker comment
-    note: str  # what the comment says after FLAW: / FIX:
-    where: str  # "broken driver", "fixed driver", "case file" or "native"
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
 
 
 def relative(path: str | Path) -> str:
@@ -213,26 +200,25 @@ class Explanation:
 
 
 def explain(case: catalog.Case) -> Explanation:
-    marks = marked_lines(case)
+    r = record(case)
     return Explanation(
-        id=case.id, title=case.title, mode=case.mode, cwe=case.cwe, cwe_name=CWE_NAMES.get(case.cwe, ""),
-        rule=MODE_RULES.get(case.mode, ""), explanation=inspect.cleandoc(case.explanation or ""),
-        expect=dict(case.expect), fix_in=case.fix_in, source=relative(case.source) if case.source else "",
-        flaws=tuple(m for m in marks if m.tag == "FLAW"), fixes=tuple(m for m in marks if m.tag == "FIX"),
-        driver_diff=driver_diff(case), native_diffs=tuple(native_diffs(case)),
+        id=r.id, title=r.title, mode=r.mode, cwe=r.cwe, cwe_name=r.cwe_name, rule=r.rule, explanation=r.explanation,
+        expect={sanitizer: Expect(kind, **r.pins.get(sanitizer, {})) for sanitizer, kind in r.expect.items()},
+        fix_in=r.fix_in, source=r.source, flaws=r.flaws, fixes=r.fixes,
+        driver_diff=r.driver_diff, native_diffs=r.native_diffs,
     )
 
 
-def known_cases() -> dict[str, catalog.Case]:
-    """Every case of the catalog that loads, by id; a case file that does not load is left out, not fatal.
-
-    Reporters use this to enrich results; a half-written case elsewhere must not stop a report.
-    """
-    cases = {}
-    for path in catalog.case_files():
-        try:
-            for case in catalog.cases_in(path):
-                cases.setdefault(case.id, case)
-        except Exception:  # noqa: BLE001 - any error in someone's case file only costs that file's details
-            continue
-    return cases
+def record(case: catalog.Case) -> CaseRecord:
+    """The case as a results file keeps it: what ``explain`` shows, and the files the case owns, as of now."""
+    natives = native_files(case)
+    return CaseRecord(
+        id=case.id, title=case.title, mode=case.mode, cwe=case.cwe, cwe_name=CWE_NAMES.get(case.cwe, ""),
+        rule=MODE_RULES.get(case.mode, ""), explanation=inspect.cleandoc(case.explanation or ""),
+        expect={sanitizer: e.kind for sanitizer, e in case.expect.items()},
+        pins={sanitizer: e.pins() for sanitizer, e in case.expect.items() if e.pins()},
+        fix_in=case.fix_in, source=relative(case.source) if case.source else "",
+        marks=tuple(marked_lines(case)),
+        files=tuple(relative(p) for p in ([Path(case.source)] if case.source else []) + natives),
+        driver_diff=driver_diff(case), native_diffs=tuple(native_diffs(case)),
+    )

@@ -5,7 +5,8 @@ external assets), so it can be mailed, attached to a CI run or opened from a USB
 in a workshop. The matrix counts, per failure mode and sanitizer configuration, how many
 broken variants produced their declared fault and how many fixed variants ran clean;
 each card puts a case's broken and fixed verdicts side by side with their evidence,
-collapsible stacks, the CWE, the signature, the decisive lines and the fix.
+collapsible stacks, the CWE, the signature, the decisive lines and the fix. Everything
+comes from the results file (``faultlab.lab.results``), never from today's case files.
 """
 
 from __future__ import annotations
@@ -17,13 +18,11 @@ from collections import defaultdict
 from importlib import resources
 from string import Template
 
-from ..lab import catalog
 from ..diagnosis import configurations
-from ..diagnosis.kinds import CWE_NAMES
-from ..lab.lessons import Explanation, explain, known_cases
-from ..diagnosis.kinds import MODES
+from ..diagnosis.kinds import CWE_NAMES, MODES
 from ..diagnosis.signature import meaningful
 from ..diagnosis.verdict import Verdict
+from ..lab.results import VARIANTS, CaseRecord, CaseRun, Results
 
 _ACCESS = re.compile(r"^\s*(?:READ|WRITE|Read|Write|Atomic \w+) of size")
 
@@ -37,21 +36,21 @@ def _template() -> Template:
     return Template((resources.files("faultlab") / "templates" / "report.html").read_text(encoding="utf-8"))
 
 
-def latest(results: list[dict]) -> dict[tuple[str, str, str], dict]:
+def latest(results) -> dict[tuple[str, str, str], CaseRun]:
     """One result per (case, variant, sanitizer); a later entry (a rerun) replaces an earlier one."""
-    return {(r["case"], r["variant"], r["sanitizer"]): r for r in results}
+    return {(r.case_id, r.variant, r.sanitizer): r for r in results}
 
 
 def mode_of(case_id: str) -> str:
     return case_id.split("/", 1)[0]
 
 
-def matrix_counts(results: list[dict]) -> dict[tuple[str, str], dict[str, list[int]]]:
+def matrix_counts(results) -> dict[tuple[str, str], dict[str, list[int]]]:
     """(mode, sanitizer) -> {"broken": [as declared, total], "fixed": [as declared, total]}."""
     counts: dict[tuple[str, str], dict[str, list[int]]] = defaultdict(lambda: {"broken": [0, 0], "fixed": [0, 0]})
     for (case_id, variant, sanitizer), r in latest(results).items():
         cell = counts[(mode_of(case_id), sanitizer)][variant]
-        cell[0] += bool(r.get("passed"))
+        cell[0] += r.passed
         cell[1] += 1
     return dict(counts)
 
@@ -61,7 +60,7 @@ def _ordered(values, order) -> list[str]:
     return sorted(set(values), key=lambda v: (rank.get(v, len(rank)), v))
 
 
-def _matrix(results: list[dict]) -> str:
+def _matrix(results) -> str:
     counts = matrix_counts(results)
     modes = _ordered((m for m, _ in counts), MODES)
     configs = _ordered((s for _, s in counts), configurations.NAMES)
@@ -105,12 +104,13 @@ def _evidence(verdict: Verdict) -> str:
     return f'<pre class="evidence">{lines}</pre>'
 
 
-def _verdict_panel(result: dict | None, variant: str) -> str:
+def _verdict_panel(result: CaseRun | None, variant: str, case: CaseRecord | None = None) -> str:
     if result is None:
         return f'<div class="verdict missing"><h4>{variant}</h4><p>not run</p></div>'
-    v = Verdict.from_dict(result["verdict"])
-    passed = bool(result.get("passed"))
-    judged = ("as declared" if variant == "broken" else "clean") if passed else f"expected {result.get('expected')}"
+    v = result.verdict
+    passed = result.passed
+    declared = (case.expectation(result.sanitizer, variant) if case else "") or result.expected
+    judged = ("as declared" if variant == "broken" else "clean") if passed else f"expected {declared}"
     status = f"signal {v.signal}" if v.signal else f"exit status {v.exit_code}"
     parts = [
         f'<div class="verdict {"pass" if passed else "fail"} {"fault" if v.kind != "ok" else "ok"}" '
@@ -141,7 +141,7 @@ def _literals(escaped: str) -> str:
     return re.sub(r"``(.+?)``", r"<code>\1</code>", escaped)
 
 
-def _lesson(e: Explanation) -> str:
+def _lesson(e: CaseRecord) -> str:
     marks = "".join(
         f'<li class="{m.tag.lower()}"><span class="tag">{m.tag}</span> <code class="path">{_e(m.path)}:{m.line}</code>'
         f" <span class=note>{_e(m.note)}</span><pre>{_e(m.code.strip())}</pre></li>"
@@ -158,31 +158,26 @@ def _lesson(e: Explanation) -> str:
     return f'<div class="lesson">{rule}{story}<ul class="marks">{marks}</ul>{"".join(rendered)}</div>'
 
 
-def _badge(sanitizer: str, pair: dict[str, dict]) -> str:
+def _badge(sanitizer: str, pair: dict[str, CaseRun]) -> str:
     """``asan: broken heap-use-after-free · fixed ok``, green when both came out as declared."""
-    observed = " · ".join(f"{variant} {pair[variant]['verdict']['kind']}" for variant in catalog.VARIANTS if variant in pair)
-    status = "pass" if all(r.get("passed") for r in pair.values()) else "fail"
+    observed = " · ".join(f"{variant} {pair[variant].observed}" for variant in VARIANTS if variant in pair)
+    status = "pass" if all(r.passed for r in pair.values()) else "fail"
     return f'<span class="badge {status}">{_e(sanitizer)}: {_e(observed)}</span>'
 
 
-def _card(case_id: str, rows: dict[str, dict[str, dict]], case: catalog.Case | None) -> str:
+def _card(case_id: str, rows: dict[str, dict[str, CaseRun]], case: CaseRecord | None) -> str:
     all_results = [r for pair in rows.values() for r in pair.values()]
-    ok = all(r.get("passed") for r in all_results)
-    cwe = case.cwe if case else next((r["verdict"].get("cwe") for r in all_results if r["verdict"].get("cwe")), "")
+    ok = all(r.passed for r in all_results)
+    cwe = case.cwe if case else next((r.verdict.cwe for r in all_results if r.verdict.cwe), "")
     title = case.title if case else ""
     badges = "".join(_badge(sanitizer, rows[sanitizer]) for sanitizer in _ordered(rows, configurations.NAMES))
-    lesson = ""
-    if case:
-        try:
-            lesson = _lesson(explain(case))
-        except (OSError, TypeError, KeyError, catalog.CatalogError):
-            lesson = ""
+    lesson = _lesson(case) if case else ""
     pairs = "".join(
         f'<section class="pair" data-sanitizer="{_e(sanitizer)}"><h3>under {_e(sanitizer)}</h3>'
-        f'<div class="side-by-side">{_verdict_panel(rows[sanitizer].get("broken"), "broken")}'
-        f'{_verdict_panel(rows[sanitizer].get("fixed"), "fixed")}</div></section>'
+        f'<div class="side-by-side">{_verdict_panel(rows[sanitizer].get("broken"), "broken", case)}'
+        f'{_verdict_panel(rows[sanitizer].get("fixed"), "fixed", case)}</div></section>'
         for sanitizer in _ordered(rows, configurations.NAMES))
-    cwe_title = CWE_NAMES.get(cwe or "", "")
+    cwe_title = case.cwe_name if case else CWE_NAMES.get(cwe or "", "")
     return (
         f'<details class="card {"ok" if ok else "unexpected"}" id="case-{_e(case_id.replace("/", "-"))}" '
         f'data-case="{_e(case_id)}" data-status="{"ok" if ok else "unexpected"}"{"" if ok else " open"}>'
@@ -191,10 +186,10 @@ def _card(case_id: str, rows: dict[str, dict[str, dict]], case: catalog.Case | N
         f'<div class="card-body">{lesson}{pairs}</div></details>')
 
 
-def render(results: list[dict], cases: dict[str, catalog.Case] | None = None, *, title: str = "faultlab report") -> str:
-    """The whole page for ``results`` (the dicts of a ``--faultlab-report`` file)."""
-    cases = known_cases() if cases is None else cases
-    grouped: dict[str, dict[str, dict[str, dict[str, dict]]]] = defaultdict(lambda: defaultdict(dict))
+def render(recorded: Results, *, title: str = "faultlab report") -> str:
+    """The whole page for a results file: its verdicts, and its cases as they were recorded."""
+    results, cases = recorded.results, recorded.cases
+    grouped: dict[str, dict[str, dict[str, dict[str, CaseRun]]]] = defaultdict(lambda: defaultdict(dict))
     for (case_id, variant, sanitizer), r in sorted(latest(results).items()):
         grouped[mode_of(case_id)][case_id].setdefault(sanitizer, {})[variant] = r
     sections = []
@@ -202,7 +197,7 @@ def render(results: list[dict], cases: dict[str, catalog.Case] | None = None, *,
         cards = "".join(_card(case_id, dict(rows), cases.get(case_id)) for case_id, rows in sorted(grouped[mode].items()))
         sections.append(f'<section class="mode" id="mode-{_e(mode)}"><h2>{_e(mode)}</h2>{cards}</section>')
     unique = latest(results).values()
-    declared = sum(bool(r.get("passed")) for r in unique)
+    declared = sum(r.passed for r in unique)
     case_count = len({c for c, _, _ in latest(results)})
     summary = (f'<span id="total">{len(unique)} verdicts</span> · <span id="declared">{declared} as declared</span>'
                f' · <span id="unexpected" class="{"bad" if declared < len(unique) else ""}">{len(unique) - declared} unexpected</span>'

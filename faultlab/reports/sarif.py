@@ -6,23 +6,20 @@ not what the catalog declared, located at the case's decisive ``FLAW:`` line (th
 the file where the crash happened when there is one, else where ``fix_in`` says); the
 Python and native stacks as ``stacks`` and as a ``codeFlow`` from the driver into C; the
 verdict's signature in ``partialFingerprints``, so dashboards deduplicate across runs.
-A fixed variant that ran clean as declared is not a result.
+A fixed variant that ran clean as declared is not a result. The decisive lines and the
+case's files are those the results file recorded, never today's case files.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from importlib import metadata
 from pathlib import Path
 
-from ..lab import catalog
-from ..lab.build import project_root
-from ..diagnosis.kinds import CWE_NAMES
-from ..lab.lessons import Marked, known_cases, marked_lines, native_files, relative
-from ..diagnosis.kinds import KINDS
+from ..diagnosis.kinds import CWE_NAMES, KINDS
 from ..diagnosis.signature import meaningful
-from ..diagnosis.verdict import Frame
+from ..diagnosis.verdict import Frame, Verdict
+from ..lab.results import CaseRecord, CaseRun, Marked, Results, installed_version
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 NOT_REPRODUCED = "not-reproduced"
@@ -31,13 +28,6 @@ FINGERPRINT = "faultlabSignature/v1"
 _SEVERITY_HIGH = {"heap-use-after-free", "double-free", "heap-buffer-overflow", "stack-buffer-overflow",
                   "global-buffer-overflow", "heap-corruption", "invalid-free", "use-after-poison",
                   "stack-use-after-return", "stack-use-after-scope", "segv"}
-
-
-def _version() -> str:
-    try:
-        return metadata.version("faultlab")
-    except metadata.PackageNotFoundError:
-        return "0"
 
 
 def _cwe_number(cwe: str | None) -> str | None:
@@ -55,7 +45,11 @@ def _rule(kind: str) -> dict:
             "defaultConfiguration": {"level": "warning"},
             "properties": {"tags": ["faultlab", "catalog"], "precision": "very-high"},
         }
-    info = KINDS[kind]
+    info = KINDS.get(kind)
+    if info is None:  # recorded by a faultlab whose vocabulary had this kind
+        return {"id": kind, "name": "".join(part.capitalize() for part in kind.split("-")),
+                "shortDescription": {"text": f"{kind}, a kind this version of faultlab does not describe."},
+                "defaultConfiguration": {"level": "warning"}, "properties": {"tags": ["faultlab"]}}
     tags = ["faultlab", info.mode] + (["security"] if info.security else [])
     rule = {
         "id": kind,
@@ -101,13 +95,12 @@ def _mark_location(mark: Marked, message: str = "", ident: int | None = None) ->
     return location
 
 
-def _meaningful(verdict: dict, key: str) -> list[dict]:
+def _meaningful(verdict: Verdict, key: str) -> list[dict]:
     """The frames of one of the verdict's stacks that a person cares about, innermost first, as dicts."""
-    frames = tuple(Frame(**f) for f in verdict.get(key) or ())
-    return [dataclasses.asdict(f) for f in meaningful(frames)]
+    return [dataclasses.asdict(f) for f in meaningful(getattr(verdict, key))]
 
 
-def _primary_flaw(case: catalog.Case, verdict: dict, flaws: list[Marked]) -> Marked | None:
+def _primary_flaw(case: CaseRecord, verdict: Verdict, flaws: tuple[Marked, ...]) -> Marked | None:
     """The FLAW line to point at: in the file the crash happened in, else where the case says the fix is."""
     tops = [frames[0]["module"] for key in ("native_stack", "python_stack") if (frames := _meaningful(verdict, key))]
     for module in tops:
@@ -120,13 +113,9 @@ def _primary_flaw(case: catalog.Case, verdict: dict, flaws: list[Marked]) -> Mar
     return sorted(flaws, key=lambda m: (m.where != "native") if prefer_native else (m.where == "native"))[0]
 
 
-def _files_by_name(case: catalog.Case | None) -> dict[str, str]:
+def _files_by_name(case: CaseRecord | None) -> dict[str, str]:
     """Base name -> path relative to the project, for the files a case owns (to place stack frames)."""
-    if case is None:
-        return {}
-    files = [Path(case.source)] if case.source else []
-    files += native_files(case)
-    return {p.name: relative(p) for p in files}
+    return {Path(path).name: path for path in case.files} if case else {}
 
 
 def _frame_location(frame: dict, files: dict[str, str]) -> dict:
@@ -147,7 +136,7 @@ def _stack(title: str, frames: list[dict], files: dict[str, str]) -> dict:
     return {"message": {"text": title}, "frames": out}
 
 
-def _code_flow(verdict: dict, files: dict[str, str]) -> dict | None:
+def _code_flow(verdict: Verdict, files: dict[str, str]) -> dict | None:
     """Call order, outermost first: the meaningful Python frames, then the meaningful native ones."""
     python = list(reversed(_meaningful(verdict, "python_stack")))
     native = list(reversed(_meaningful(verdict, "native_stack")))
@@ -163,34 +152,33 @@ def _code_flow(verdict: dict, files: dict[str, str]) -> dict | None:
     return {"message": {"text": "from the case's driver into the native code"}, "threadFlows": [{"locations": locations}]}
 
 
-def _wanted(result: dict) -> bool:
+def _wanted(result: CaseRun) -> bool:
     """A fault, or anything other than what the catalog declared."""
-    return result.get("observed", result["verdict"]["kind"]) != "ok" or not result.get("passed", True)
+    return result.observed != "ok" or not result.passed
 
 
-def _result(result: dict, case: catalog.Case | None, rule_index: dict[str, int]) -> dict:
-    verdict = result["verdict"]
-    kind = verdict["kind"]
+def _result(result: CaseRun, case: CaseRecord | None, rule_index: dict[str, int]) -> dict:
+    verdict = result.verdict
+    kind = verdict.kind
     rule_id = kind if kind != "ok" else NOT_REPRODUCED
-    expected = result.get("expected", "")
-    passed = result.get("passed", True)
-    text = f"{result['case']}, {result['variant']} variant under {result['sanitizer']}: {verdict['summary']}"
+    expected = (case.expectation(result.sanitizer, result.variant) if case else "") or result.expected
+    passed = result.passed  # kind and pins held
+    text = f"{result.case_id}, {result.variant} variant under {result.sanitizer}: {verdict.summary}"
     text += " (as the catalog declares)" if passed else f" (the catalog declares {expected})"
     level = "error" if (KINDS.get(kind) and KINDS[kind].security) or not passed else "warning"
     out: dict = {
         "ruleId": rule_id, "ruleIndex": rule_index[rule_id], "kind": "fail", "level": level,
         "message": {"text": text},
-        "partialFingerprints": {FINGERPRINT: verdict.get("signature") or result.get("signature") or "none"},
+        "partialFingerprints": {FINGERPRINT: verdict.signature or "none"},
         "properties": {
-            "case": result["case"], "variant": result["variant"], "sanitizer": result["sanitizer"],
-            "expected": expected, "observed": kind, "passed": passed, "signature": verdict.get("signature", ""),
-            "evidence": list(verdict.get("evidence", ()))[:6], "durationSeconds": verdict.get("duration_s", 0.0),
+            "case": result.case_id, "variant": result.variant, "sanitizer": result.sanitizer,
+            "expected": result.expected, "expectation": expected, "observed": kind, "passed": passed, "signature": verdict.signature,
+            "evidence": list(verdict.evidence)[:6], "durationSeconds": verdict.duration_s,
         },
     }
     files = _files_by_name(case)
-    marks = marked_lines(case) if case else []
-    flaws = [m for m in marks if m.tag == "FLAW"]
-    primary = _primary_flaw(case, verdict, flaws) if case else None
+    marks = case.marks if case else ()
+    primary = _primary_flaw(case, verdict, case.flaws) if case else None
     if primary:
         out["locations"] = [_mark_location(primary, f"FLAW: {primary.note}")]
     else:
@@ -203,40 +191,42 @@ def _result(result: dict, case: catalog.Case | None, rule_index: dict[str, int])
                                    for ident, m in enumerate(related, 1)]
     stacks = []
     for key, title in (("python_stack", "Python stack, innermost first"), ("native_stack", "native stack, innermost first")):
-        if verdict.get(key):
-            stacks.append(_stack(title, verdict[key], files))
+        if getattr(verdict, key):
+            stacks.append(_stack(title, [dataclasses.asdict(f) for f in getattr(verdict, key)], files))
     if stacks:
         out["stacks"] = stacks
     flow = _code_flow(verdict, files)
     if flow:
         out["codeFlows"] = [flow]
-    cwe = _cwe_number(case.cwe if case else result.get("cwe") or verdict.get("cwe"))
+    cwe = _cwe_number(case.cwe if case else verdict.cwe)
     if cwe:
         out["taxa"] = [{"id": cwe, "toolComponent": {"name": "CWE"}}]
     return out
 
 
-def to_sarif(results: list[dict], cases: dict[str, catalog.Case] | None = None) -> dict:
-    """A SARIF 2.1.0 log of ``results`` (the dicts of a ``--faultlab-report`` file)."""
-    cases = known_cases() if cases is None else cases
+def to_sarif(recorded: Results) -> dict:
+    """A SARIF 2.1.0 log of a results file's verdicts, located at the lines it recorded."""
+    results, cases = recorded.results, recorded.cases
     chosen = [r for r in results if _wanted(r)]
-    rule_ids = sorted({r["verdict"]["kind"] if r["verdict"]["kind"] != "ok" else NOT_REPRODUCED for r in chosen})
+    rule_ids = sorted({r.observed if r.observed != "ok" else NOT_REPRODUCED for r in chosen})
     rules = [_rule(kind) for kind in rule_ids]
     rule_index = {rule["id"]: i for i, rule in enumerate(rules)}
-    sarif_results = [_result(r, cases.get(r["case"]), rule_index) for r in chosen]
+    sarif_results = [_result(r, cases.get(r.case_id), rule_index) for r in chosen]
+    version = recorded.faultlab_version or installed_version()
     cwes = sorted({t["id"] for r in sarif_results for t in r.get("taxa", ())}
                   | {rel["target"]["id"] for rule in rules for rel in rule.get("relationships", ())}, key=int)
-    run: dict = {
-        "tool": {"driver": {
-            "name": "faultlab", "version": _version(), "semanticVersion": _version(),
-            "rules": rules, "supportedTaxonomies": [{"name": "CWE"}] if cwes else [],
-        }},
-        "originalUriBaseIds": {"SRCROOT": {"uri": project_root().resolve().as_uri() + "/"}},
+    run: dict = {"tool": {"driver": {
+        "name": "faultlab", "version": version, "semanticVersion": version,
+        "rules": rules, "supportedTaxonomies": [{"name": "CWE"}] if cwes else [],
+    }}}
+    if recorded.project_root and Path(recorded.project_root).is_absolute():  # unknown in a version 1 file
+        run["originalUriBaseIds"] = {"SRCROOT": {"uri": Path(recorded.project_root).as_uri() + "/"}}
+    run.update({
         "invocations": [{"executionSuccessful": True,
-                         "properties": {"verdicts": len(results), "asDeclared": sum(bool(r.get("passed")) for r in results)}}],
+                         "properties": {"verdicts": len(results), "asDeclared": sum(r.passed for r in results)}}],
         "results": sarif_results,
         "columnKind": "unicodeCodePoints",
-    }
+    })
     if cwes:
         run["taxonomies"] = [{
             "name": "CWE", "organization": "MITRE", "version": "4.14",

@@ -7,8 +7,7 @@ import textwrap
 
 from ..diagnosis.signature import meaningful
 from ..diagnosis.verdict import Frame, Verdict
-from ..lab.catalog import FIX_PLACES
-from ..lab.lessons import Explanation, Marked
+from ..lab.results import FIX_PLACES, CaseRecord, Marked
 
 SHOWN_FRAMES = 8
 
@@ -102,7 +101,8 @@ def _mark_lines(marks: tuple[Marked, ...], width: int) -> list[str]:
     return out
 
 
-def format_explanation(e: Explanation, width: int = 80) -> str:
+def format_explanation(e: CaseRecord, width: int = 80) -> str:
+    """A case's rule, decisive lines and fix in ``width`` columns (``lessons.record`` or an ``Explanation``)."""
     lines = fit(f"{e.id}  [{e.mode}, {e.cwe}{': ' + e.cwe_name if e.cwe_name else ''}]", width)
     lines += fit(e.title, width)
     lines.append("")

@@ -1,0 +1,424 @@
+"""A results file: every verdict of a run and, once per case, what the case showed when it ran.
+
+A results file stands alone. Beside the verdicts it records each case as ``faultlab
+explain`` saw it at record time (title, CWE, rule, FLAW/FIX lines, diffs, the files it
+owns), so the reporters render it from the file only, never from today's case files: an
+old file shows the source it was recorded with, on any machine, with or without ``cases/``.
+
+Reading is bounded (64 MiB, 64 levels of nesting) and checked against the schema
+published as ``docs/results.schema.json``; whatever is wrong is one ``ResultsError`` with
+a one-line message. Version 1 files (``{"faultlab_results": 1, "results": [...]}``, and
+the bare list ``faultlab run --json`` prints) still read: their verdicts are whole, their
+case records absent, so a report of one shows the verdicts without the lessons.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from importlib import metadata
+from itertools import accumulate
+from os import PathLike
+
+from ..diagnosis.configurations import NAMES as CONFIGURATION_NAMES
+from ..diagnosis.verdict import Frame, Verdict
+from .expect import Expect
+
+VERSION = 2  # the "faultlab_results" this module writes; it reads 1 and 2
+MAX_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 64  # the schema itself nests 6 deep
+VARIANTS = ("broken", "fixed")
+# Where a case's fix lives, as explain says it.
+FIX_PLACES = {"binding": "in the binding (the Python driver)", "native": "in the C library",
+              "both": "in the binding and in the C library"}
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})")
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_NOT_BRACKET = {c: None for c in range(128) if chr(c) not in "[]{}"}  # for str.translate, fast on ASCII
+_STEP = [1 if chr(b) in "[{" else -1 if chr(b) in "]}" else 0 for b in range(256)]
+_HINT = "write one with pytest cases/ --faultlab-report PATH"
+
+
+class ResultsError(Exception):
+    """A results file cannot be read, is not JSON, or does not follow the results schema."""
+
+
+@dataclass(frozen=True)
+class Marked:
+    """One decisive line: ``FLAW`` (where the bug is) or ``FIX`` (what repairs it)."""
+
+    tag: str
+    path: str  # relative to the project root when inside it
+    line: int
+    code: str  # the line without its marker comment
+    note: str  # what the comment says after FLAW: / FIX:
+    where: str  # "broken driver", "fixed driver", "case file" or "native"
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data, where: str = "mark") -> "Marked":
+        d = _object(data, where, ("tag", "path", "line", "code", "note", "where"))
+        tag = _str(d, "tag", where)
+        if tag not in ("FLAW", "FIX"):
+            raise ResultsError(f"{where}.tag: {tag!r} is neither FLAW nor FIX")
+        line = _int(d, "line", where)
+        if line < 1:
+            raise ResultsError(f"{where}.line: {line} is not a line number")
+        return cls(tag, _str(d, "path", where), line, _str(d, "code", where), _str(d, "note", where),
+                   _str(d, "where", where))
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """A case as its faces show it, taken from ``faultlab.lab.lessons`` when the run was recorded."""
+
+    id: str
+    title: str
+    mode: str
+    cwe: str
+    cwe_name: str
+    rule: str  # the runtime rule the case's mode breaks
+    explanation: str  # the case's docstring, dedented
+    expect: dict[str, str]  # sanitizer configuration -> kind the broken variant must produce
+    pins: dict[str, dict[str, str]]  # sanitizer configuration -> what it pins beyond the kind (frame, module, access)
+    fix_in: str  # a key of FIX_PLACES
+    source: str  # the case file, relative to the project root
+    marks: tuple[Marked, ...] = ()  # every FLAW and FIX line: drivers and case file first, then native files
+    files: tuple[str, ...] = ()  # the files the case owns (case file, native sources and headers), relative
+    driver_diff: str = ""
+    native_diffs: tuple[tuple[str, str], ...] = ()  # (path, unified diff of the broken build -> the fixed one)
+
+    def expectation(self, sanitizer: str, variant: str = "broken") -> str:
+        """What the case declared for one run, pins and all: ``heap-use-after-free in rb_checksum (READ)``."""
+        if variant != "broken" or sanitizer not in self.expect:
+            return "ok" if variant != "broken" else ""
+        return str(Expect(self.expect[sanitizer], **self.pins.get(sanitizer, {})))
+
+    @property
+    def flaws(self) -> tuple[Marked, ...]:
+        return tuple(m for m in self.marks if m.tag == "FLAW")
+
+    @property
+    def fixes(self) -> tuple[Marked, ...]:
+        return tuple(m for m in self.marks if m.tag == "FIX")
+
+    def to_dict(self) -> dict:
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        data.update(expect=dict(self.expect), pins={s: dict(p) for s, p in self.pins.items()}, marks=[m.to_dict() for m in self.marks], files=list(self.files),
+                    native_diffs=[{"path": p, "diff": d} for p, d in self.native_diffs])
+        return data
+
+    @classmethod
+    def from_dict(cls, data, where: str = "case") -> "CaseRecord":
+        names = [f.name for f in dataclasses.fields(cls)]
+        d = _object(data, where, names)
+        text = {n: _str(d, n, where) for n in ("id", "title", "mode", "cwe", "cwe_name", "rule", "explanation",
+                                               "fix_in", "source", "driver_diff")}
+        expect = _object(d["expect"], f"{where}.expect")
+        pins = _object(d["pins"], f"{where}.pins")
+        diffs = [_object(item, f"{where}.native_diffs[{i}]", ("path", "diff"))
+                 for i, item in enumerate(_list(d, "native_diffs", where))]
+        return cls(
+            **text,
+            expect={sanitizer: _str(expect, sanitizer, f"{where}.expect") for sanitizer in expect},
+            pins={sanitizer: _pins(pins[sanitizer], f"{where}.pins.{sanitizer}") for sanitizer in pins},
+            marks=tuple(Marked.from_dict(m, f"{where}.marks[{i}]") for i, m in enumerate(_list(d, "marks", where))),
+            files=tuple(_strings(d, "files", where)),
+            native_diffs=tuple((_str(item, "path", f"{where}.native_diffs[{i}]"),
+                                _str(item, "diff", f"{where}.native_diffs[{i}]")) for i, item in enumerate(diffs)),
+        )
+
+
+@dataclass(frozen=True)
+class CaseRun:
+    """One case variant run under one sanitizer configuration, and its verdict against the declared kind."""
+
+    case_id: str
+    variant: str
+    sanitizer: str
+    expected: str  # the kind the case declares for this variant and configuration
+    passed: bool  # the verdict came out as declared; recorded, since a declaration may pin more than the kind
+    verdict: Verdict
+
+    # A results entry repeats these beside the verdict, for readers of the raw JSON.
+    @property
+    def observed(self) -> str:
+        return self.verdict.kind
+
+    @property
+    def signature(self) -> str:
+        return self.verdict.signature
+
+    @property
+    def duration_s(self) -> float:
+        return self.verdict.duration_s
+
+    def to_dict(self) -> dict:
+        verdict = self.verdict.to_dict()
+        verdict.update({name: list(verdict[name]) for name in ("evidence", "python_stack", "native_stack", "threads")})
+        return {
+            "case": self.case_id, "variant": self.variant, "sanitizer": self.sanitizer,
+            "expected": self.expected, "observed": self.observed, "passed": self.passed,
+            "signature": self.signature, "duration_s": self.duration_s,
+            "verdict": verdict,
+        }
+
+    @classmethod
+    def from_dict(cls, data, where: str = "result") -> "CaseRun":
+        d = _object(data, where, ("case", "variant", "sanitizer", "expected", "observed", "passed", "signature",
+                                  "duration_s", "verdict"))
+        variant = _str(d, "variant", where)
+        if variant not in VARIANTS:
+            raise ResultsError(f"{where}.variant: {variant!r} is neither broken nor fixed")
+        run = cls(_str(d, "case", where), variant, _str(d, "sanitizer", where), _str(d, "expected", where),
+                  _bool(d, "passed", where), _verdict(d["verdict"], f"{where}.verdict"))
+        copies = {"observed": (_str(d, "observed", where), run.observed),
+                  "signature": (_str(d, "signature", where), run.signature),
+                  "duration_s": (_number(d, "duration_s", where), run.duration_s)}
+        for name, (written, derived) in copies.items():
+            if written != derived:
+                raise ResultsError(f"{where}.{name}: {written!r} disagrees with its verdict ({derived!r})")
+        return run
+
+
+@dataclass(frozen=True)
+class Results:
+    """A whole results file. ``created``, ``faultlab_version`` and ``project_root`` are None when read from version 1."""
+
+    results: tuple[CaseRun, ...]
+    cases: dict[str, CaseRecord] = field(default_factory=dict)
+    configurations: tuple[str, ...] = ()  # the sanitizer configurations the run covered
+    created: str | None = None  # ISO 8601, when the run was recorded
+    faultlab_version: str | None = None  # of the faultlab that recorded it
+    project_root: str | None = None  # absolute; the records' relative paths start there
+
+    @classmethod
+    def recorded(cls, results, cases: dict[str, CaseRecord], project_root: str) -> "Results":
+        """A results file of a run that ends now, by this faultlab."""
+        results = tuple(results)
+        return cls(results=results, cases=dict(sorted(cases.items())), configurations=configurations_of(results),
+                   created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                   faultlab_version=installed_version(), project_root=project_root)
+
+    def to_dict(self) -> dict:
+        return {
+            "faultlab_results": VERSION, "created": self.created, "faultlab_version": self.faultlab_version,
+            "project_root": self.project_root, "configurations": list(self.configurations),
+            "results": [r.to_dict() for r in self.results],
+            "cases": {case_id: record.to_dict() for case_id, record in self.cases.items()},
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1)
+
+    @classmethod
+    def from_dict(cls, data) -> "Results":
+        """Any version this faultlab reads, checked against its schema; a mismatch is a ResultsError."""
+        if isinstance(data, list):  # faultlab run --json
+            return cls._version_1(data, "")
+        if not isinstance(data, dict) or "faultlab_results" not in data:
+            raise ResultsError("neither a results object with 'faultlab_results' nor a list of results")
+        version = data["faultlab_results"]
+        if version == 1 and not isinstance(version, bool):
+            d = _object(data, "", ("faultlab_results", "results"))
+            return cls._version_1(d["results"], "results")
+        if version != VERSION or isinstance(version, bool):
+            raise ResultsError(f"faultlab_results is {version!r}; this faultlab reads versions 1 and {VERSION}")
+        d = _object(data, "", ("faultlab_results", "created", "faultlab_version", "project_root", "configurations",
+                               "results", "cases"))
+        created = _optional_str(d, "created", "")
+        if created is not None and not _TIMESTAMP.fullmatch(created):
+            raise ResultsError(f"created: {created!r} is not an ISO 8601 date and time with its time zone")
+        cases = _object(d["cases"], "cases")
+        records = {case_id: CaseRecord.from_dict(record, f"cases[{case_id!r}]") for case_id, record in cases.items()}
+        for case_id, record in records.items():
+            if record.id != case_id:
+                raise ResultsError(f"cases[{case_id!r}].id: {record.id!r} is not the id it is filed under")
+        configurations = _strings(d, "configurations", "")
+        if len(set(configurations)) < len(configurations):
+            raise ResultsError(f"configurations: {configurations} names one more than once")
+        return cls(
+            results=tuple(CaseRun.from_dict(r, f"results[{i}]") for i, r in enumerate(_list(d, "results", ""))),
+            cases=records, configurations=tuple(configurations), created=created,
+            faultlab_version=_optional_str(d, "faultlab_version", ""),
+            project_root=_optional_str(d, "project_root", ""),
+        )
+
+    @classmethod
+    def _version_1(cls, entries, where: str) -> "Results":
+        if not isinstance(entries, list):
+            raise ResultsError(_at(where, f"expected a list, found {_type_name(entries)}"))
+        results = tuple(CaseRun.from_dict(r, f"{where}[{i}]") for i, r in enumerate(entries))
+        return cls(results=results, configurations=configurations_of(results))
+
+
+def configurations_of(results) -> tuple[str, ...]:
+    """The sanitizer configurations of ``results``, in the order faultlab lists them."""
+    names = {r.sanitizer for r in results}
+    order = {name: i for i, name in enumerate(CONFIGURATION_NAMES)}
+    return tuple(sorted(names, key=lambda n: (order.get(n, len(order)), n)))
+
+
+def installed_version() -> str:
+    try:
+        return metadata.version("faultlab")
+    except metadata.PackageNotFoundError:
+        return "0"
+
+
+def loads(text: str | bytes, source: str = "the results") -> Results:
+    """A results file's text as a model: at most MAX_BYTES, MAX_DEPTH deep, following the schema."""
+    if len(text) > MAX_BYTES:
+        raise ResultsError(f"{source} is larger than {MAX_BYTES >> 20} MiB, more than a results file can be")
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ResultsError(f"{source} is not UTF-8 text ({exc.reason} at byte {exc.start}); {_HINT}") from None
+    depth = _nesting(text)
+    if depth > MAX_DEPTH:
+        raise ResultsError(f"{source} nests deeper than {MAX_DEPTH} levels; a results file nests 6")
+    try:
+        data = json.loads(text, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
+        raise ResultsError(f"{source} is not JSON ({exc}); {_HINT}") from None
+    try:
+        return Results.from_dict(data)
+    except ResultsError as exc:
+        raise ResultsError(f"{source} is not a faultlab results file: {exc}") from None
+
+
+def load(path: str | PathLike) -> Results:
+    """The results file at ``path``, reading no more than MAX_BYTES of it."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise ResultsError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return loads(raw, str(path))
+
+
+# -- checking the parsed JSON against the schema, one field at a time ------------------------------
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _nesting(text: str) -> int:
+    """How deep arrays and objects nest, counted without recursion (and in C: 64 MiB of brackets take a second)."""
+    brackets = _STRING.sub("", text).translate(_NOT_BRACKET).encode("utf-8", "surrogatepass")
+    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
+
+
+def _at(where: str, problem: str) -> str:
+    """``results[3].verdict: problem``; a problem of the whole file has no place."""
+    return f"{where}: {problem}" if where else problem
+
+
+def _join(where: str, name: str) -> str:
+    return f"{where}.{name}" if where else name
+
+
+def _type_name(value) -> str:
+    if value is None:
+        return "null"
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list",
+            dict: "an object"}.get(type(value), type(value).__name__)
+
+
+def _object(value, where: str, names=None) -> dict:
+    """``value`` as an object; with ``names``, it must have each of them and nothing else."""
+    if not isinstance(value, dict):
+        raise ResultsError(_at(where, f"expected an object, found {_type_name(value)}"))
+    if names is not None:
+        missing = [n for n in names if n not in value]
+        if missing:
+            raise ResultsError(_at(where, f"missing {', '.join(missing)}"))
+        extra = sorted(set(value) - set(names))
+        if extra:
+            raise ResultsError(_at(where, f"unknown field {', '.join(map(repr, extra))}"))
+    return value
+
+
+def _field(d: dict, name: str, where: str, wanted: str, ok) -> object:
+    value = d[name]
+    if not ok(value):
+        raise ResultsError(_at(_join(where, name), f"expected {wanted}, found {_type_name(value)}"))
+    return value
+
+
+def _str(d, name, where) -> str:
+    return _field(d, name, where, "a string", lambda v: isinstance(v, str))
+
+
+def _optional_str(d, name, where) -> str | None:
+    return _field(d, name, where, "a string or null", lambda v: v is None or isinstance(v, str))
+
+
+def _bool(d, name, where) -> bool:
+    return _field(d, name, where, "a boolean", lambda v: isinstance(v, bool))
+
+
+def _int(d, name, where) -> int:
+    return _field(d, name, where, "an integer", lambda v: isinstance(v, int) and not isinstance(v, bool))
+
+
+def _optional_int(d, name, where) -> int | None:
+    return _field(d, name, where, "an integer or null",
+                  lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)))
+
+
+def _number(d, name, where) -> float:
+    return _field(d, name, where, "a number",
+                  lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v))
+
+
+def _list(d, name, where) -> list:
+    return _field(d, name, where, "a list", lambda v: isinstance(v, list))
+
+
+def _pins(value, where: str) -> dict[str, str]:
+    """An ``Expect``'s pins: some of frame, module and access, each a string."""
+    d = _object(value, where)
+    extra = sorted(set(d) - {"frame", "module", "access"})
+    if extra:
+        raise ResultsError(_at(where, f"unknown field {', '.join(map(repr, extra))}"))
+    pins = {name: _str(d, name, where) for name in d}
+    if pins.get("access", "READ") not in ("READ", "WRITE"):
+        raise ResultsError(_at(_join(where, "access"), f"{pins['access']!r} is not READ or WRITE"))
+    return pins
+
+
+def _strings(d, name, where) -> list[str]:
+    items = _list(d, name, where)
+    for i, item in enumerate(items):
+        if not isinstance(item, str):
+            raise ResultsError(_at(f"{_join(where, name)}[{i}]", f"expected a string, found {_type_name(item)}"))
+    return items
+
+
+def _frame(data, where: str) -> Frame:
+    d = _object(data, where, ("function", "module", "line"))
+    return Frame(_str(d, "function", where), _str(d, "module", where), _optional_int(d, "line", where))
+
+
+def _verdict(data, where: str) -> Verdict:
+    names = [f.name for f in dataclasses.fields(Verdict)]
+    d = _object(data, where, names)
+    return Verdict(
+        kind=_str(d, "kind", where), mode=_str(d, "mode", where), cwe=_optional_str(d, "cwe", where),
+        security=_bool(d, "security", where), summary=_str(d, "summary", where),
+        evidence=tuple(_strings(d, "evidence", where)),
+        python_stack=tuple(_frame(f, f"{where}.python_stack[{i}]") for i, f in enumerate(_list(d, "python_stack", where))),
+        native_stack=tuple(_frame(f, f"{where}.native_stack[{i}]") for i, f in enumerate(_list(d, "native_stack", where))),
+        threads=tuple(_strings(d, "threads", where)), signal=_optional_str(d, "signal", where),
+        exit_code=_optional_int(d, "exit_code", where), duration_s=_number(d, "duration_s", where),
+        signature=_str(d, "signature", where), sanitizer=_str(d, "sanitizer", where),
+        isolation=_str(d, "isolation", where),
+    )
