@@ -23,6 +23,9 @@ from faultlab.diagnosis import configurations
 from faultlab.diagnosis.outcome import Outcome
 from faultlab.diagnosis.verdict import Verdict
 
+# pytester: the plugin's tests run pytest as a user does, in a subprocess, and match its lines.
+pytest_plugins = ["pytester"]
+
 # The venv's interpreter is a real ELF binary (a symlink into pyenv's versions), unlike the
 # pyenv `python3` shim on PATH, a bash script that dies when TSan is preloaded into it.
 PYTHON = sys.executable

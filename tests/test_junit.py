@@ -4,16 +4,19 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
-from small_catalog import fail_message, run_pytest, write_project
+from small_catalog import write_project
 
 PROPERTIES = ("kind", "expected", "signature", "sanitizer", "variant", "mode", "cwe")
 
 
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
-def test_every_testcase_carries_its_verdict_as_properties(tmp_path, workers):
-    root = write_project(tmp_path)
-    proc = run_pytest(root, *workers, "--junitxml", "junit.xml", "--faultlab-report", "results.json")
-    assert proc.returncode == 1, fail_message(proc)  # the mislabelled case fails on purpose
+def test_every_testcase_carries_its_verdict_as_properties(pytester, monkeypatch, workers):
+    root = write_project(pytester.path)
+    monkeypatch.setenv("FAULTLAB_ROOT", str(root))
+    monkeypatch.setenv("FAULTLAB_CACHE", str(root / "cache"))
+    result = pytester.runpytest_subprocess("cases/", "-p", "no:cacheprovider", *workers, "--junitxml", "junit.xml",
+                                           "--faultlab-report", "results.json", timeout=300)
+    result.assert_outcomes(passed=7, failed=1)  # the mislabelled case fails on purpose
     results = {f"{r['case']}[{r['variant']}-{r['sanitizer']}]": r
                for r in json.loads((root / "results.json").read_text())["results"]}
     testcases = ET.parse(root / "junit.xml").getroot().findall(".//testcase")

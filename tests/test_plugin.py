@@ -1,9 +1,7 @@
-"""The pytest plugin, run as a user runs it: pytest in a subprocess on a small case folder."""
+"""The pytest plugin, run as a user runs it: pytest in a subprocess (pytester) on a small case folder."""
 
 import json
-import os
-import subprocess
-import sys
+from pathlib import Path
 
 import pytest
 from small_catalog import UAF_C
@@ -11,6 +9,8 @@ from small_catalog import UAF_C
 from faultlab import Expect
 from faultlab.lab import catalog
 
+
+CATALOG = Path(__file__).parents[1] / "cases"
 
 CASE_PY = '''
 """A use-after-free inside C, fixed in C."""
@@ -36,30 +36,30 @@ def fixed():
 
 
 @pytest.fixture
-def project(tmp_path):
+def project(pytester, monkeypatch):
+    """``project(expect)``: a one-case catalog in pytester's directory, built into its own cache."""
+    monkeypatch.setenv("FAULTLAB_ROOT", str(pytester.path))
+    monkeypatch.setenv("FAULTLAB_CACHE", str(pytester.path / "cache"))
+
     def make(expect="heap-use-after-free"):
-        (tmp_path / "native" / "lifetime").mkdir(parents=True, exist_ok=True)
-        (tmp_path / "native" / "lifetime" / "uaf.c").write_text(UAF_C)
-        (tmp_path / "cases" / "lifetime").mkdir(parents=True, exist_ok=True)
-        (tmp_path / "cases" / "lifetime" / "case_demo.py").write_text(CASE_PY.format(expect=expect))
-        return tmp_path
+        (pytester.path / "native" / "lifetime").mkdir(parents=True, exist_ok=True)
+        (pytester.path / "native" / "lifetime" / "uaf.c").write_text(UAF_C)
+        (pytester.path / "cases" / "lifetime").mkdir(parents=True, exist_ok=True)
+        (pytester.path / "cases" / "lifetime" / "case_demo.py").write_text(CASE_PY.format(expect=expect))
+        return pytester
     return make
 
 
-def run_pytest(root, *args):
-    env = dict(os.environ, FAULTLAB_ROOT=str(root), FAULTLAB_CACHE=str(root / "cache"))
-    proc = subprocess.run([sys.executable, "-m", "pytest", "cases/", "-p", "no:cacheprovider", *args],
-                          cwd=root, env=env, capture_output=True, text=True, errors="backslashreplace", timeout=300)
-    return proc
+def run_cases(pytester, *args):
+    return pytester.runpytest_subprocess("cases/", "-p", "no:cacheprovider", *args, timeout=300)
 
 
 def test_items_pass_when_observed_kind_matches_and_report_is_written(project):
-    root = project()
-    proc = run_pytest(root, "-v", "--faultlab-report", "results.json")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "lifetime/demo-uaf[broken-asan] PASSED" in proc.stdout
-    assert "lifetime/demo-uaf[fixed-asan] PASSED" in proc.stdout
-    data = json.loads((root / "results.json").read_text())
+    pytester = project()
+    result = run_cases(pytester, "-v", "--faultlab-report", "results.json")
+    result.stdout.fnmatch_lines(["*lifetime/demo-uaf?broken-asan? PASSED*", "*lifetime/demo-uaf?fixed-asan? PASSED*"])
+    assert result.ret == 0
+    data = json.loads((pytester.path / "results.json").read_text())
     observed = {(r["variant"], r["sanitizer"]): r["observed"] for r in data["results"]}
     assert observed == {("broken", "asan"): "heap-use-after-free", ("fixed", "asan"): "ok"}
     broken = next(r for r in data["results"] if r["variant"] == "broken")
@@ -68,32 +68,36 @@ def test_items_pass_when_observed_kind_matches_and_report_is_written(project):
 
 
 def test_mismatch_fails_and_shows_the_whole_verdict(project):
-    root = project("double-free")
-    proc = run_pytest(root)
-    assert proc.returncode == 1
-    out = proc.stdout
-    assert "lifetime/demo-uaf: expected double-free, observed heap-use-after-free" in out
-    assert "AddressSanitizer: heap-use-after-free" in out
-    assert "touch_freed (uaf.c:" in out
-    assert "1 failed, 1 passed" in out
+    result = run_cases(project("double-free"))
+    result.stdout.fnmatch_lines([
+        "lifetime/demo-uaf: expected double-free, observed heap-use-after-free*",
+        "*AddressSanitizer: heap-use-after-free*",
+        "*touch_freed (uaf.c:*",
+        "*1 failed, 1 passed*",
+    ])
+    assert result.ret == 1
 
 
 def test_a_crash_in_another_function_fails_the_catalog_pin_it_imitates(project):
     """retained-buffer pins its use-after-free to rb_checksum; the same kind and access in touch_freed fails it."""
-    pinned = catalog.find("lifetime/retained-buffer").expect["asan"]
+    with pytest.MonkeyPatch.context() as real:  # the real catalog, whatever the project fixture says
+        real.setenv("FAULTLAB_ROOT", str(CATALOG.parent))
+        pinned = catalog.find("lifetime/retained-buffer").expect["asan"]
     assert pinned == Expect("heap-use-after-free", frame="rb_checksum", access="READ")
-    proc = run_pytest(project(pinned))
-    assert proc.returncode == 1
-    assert ("lifetime/demo-uaf: expected heap-use-after-free in rb_checksum (READ), "
-            "observed heap-use-after-free in touch_freed (READ): the frame differs") in proc.stdout
-    assert "1 failed, 1 passed" in proc.stdout
+    result = run_cases(project(pinned))
+    result.stdout.fnmatch_lines([
+        "lifetime/demo-uaf: expected heap-use-after-free in rb_checksum (READ), "
+        "observed heap-use-after-free in touch_freed (READ): the frame differs",
+        "*1 failed, 1 passed*",
+    ])
+    assert result.ret == 1
 
 
 def test_repeat_runs_each_item_and_xdist_collects_every_result(project):
-    root = project(Expect("heap-use-after-free", frame="touch_freed", access="READ"))  # the pin holds every run
-    proc = run_pytest(root, "-n", "2", "--faultlab-repeat", "3", "--faultlab-report", "results.json")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    data = json.loads((root / "results.json").read_text())
+    pytester = project(Expect("heap-use-after-free", frame="touch_freed", access="READ"))  # the pin holds every run
+    result = run_cases(pytester, "-n", "2", "--faultlab-repeat", "3", "--faultlab-report", "results.json")
+    result.assert_outcomes(passed=2)
+    data = json.loads((pytester.path / "results.json").read_text())
     assert sorted(r["variant"] for r in data["results"]) == ["broken", "fixed"]
     # The case's record travels from the worker that ran its items, once.
     assert data["faultlab_results"] == 2 and list(data["cases"]) == ["lifetime/demo-uaf"]
@@ -101,17 +105,16 @@ def test_repeat_runs_each_item_and_xdist_collects_every_result(project):
 
 
 def test_a_bad_declaration_is_a_collection_error(project):
-    root = project("not-a-kind")
-    proc = run_pytest(root)
-    assert proc.returncode != 0
-    assert "expected kind 'not-a-kind' is not a fault kind" in proc.stdout
+    result = run_cases(project("not-a-kind"))
+    result.stdout.fnmatch_lines(["*expected kind 'not-a-kind' is not a fault kind*"])
+    assert result.ret == pytest.ExitCode.INTERRUPTED  # a collection error stops the session
 
 
 def test_junit_carries_kind_signature_and_sanitizer(project):
-    root = project()
-    proc = run_pytest(root, "--junitxml", "junit.xml")
-    assert proc.returncode == 0, proc.stdout
-    xml = (root / "junit.xml").read_text()
+    pytester = project()
+    result = run_cases(pytester, "--junitxml", "junit.xml")
+    assert result.ret == 0, result.stdout.str()
+    xml = (pytester.path / "junit.xml").read_text()
     assert '<property name="faultlab.kind" value="heap-use-after-free"' in xml
     assert '<property name="faultlab.sanitizer" value="asan"' in xml
     assert 'name="faultlab.signature"' in xml
