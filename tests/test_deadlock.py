@@ -13,6 +13,8 @@ import shutil
 import pytest
 
 from faultlab.diagnosis import hang
+from faultlab.diagnosis.outcome import Outcome
+from faultlab.diagnosis.verdict import Verdict
 from faultlab.lab import catalog
 from faultlab.lab.execute import run_case
 
@@ -234,3 +236,14 @@ def test_python_threads_in_a_lock_cycle_are_called_early(diagnose_code):
 ])
 def test_the_futex_call_says_whether_a_wait_is_timed(line, expected):
     assert hang.futex_wait(line) == expected
+
+
+def test_verdicts_and_outcomes_written_before_the_early_call_still_load():
+    old_thread = {"pid": 1, "tid": 1, "state": "S", "wchan": "futex_wait_queue", "native_stack": ["#0 futex_wait"]}
+    outcome = Outcome.from_dict({"argv": ["x"], "exit_code": None, "signal": 15, "timed_out": True, "duration_s": 4.0,
+                                 "stdout": "", "stderr": "", "threads": [old_thread]})
+    assert (outcome.stalled_at_s, outcome.called_at_s, outcome.threads[0].timed_wait) == (None, None, False)
+    verdict = Verdict.from_dict({"kind": "deadlock", "mode": "threading", "cwe": "CWE-833", "security": False,
+                                 "summary": "timed out; 1 threads, all blocked on locks"})
+    assert (verdict.stalled_at_s, verdict.called_at_s) == (None, None)
+    assert Verdict.from_dict(verdict.to_dict()) == verdict
