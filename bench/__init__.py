@@ -3,7 +3,8 @@
 - ``isolation``: what one case run costs in process isolation, against bare fork and a fresh interpreter;
 - ``suite``: the whole ``pytest cases/`` serial and with ``-n 2``, and the time from a crash to its verdict;
 - ``fuzz``: atheris against a pure-C libFuzzer on the same native target, in executions per second;
-- ``boundary``: nanoseconds per call across the Python/C boundary, binding by binding, and batched.
+- ``boundary``: nanoseconds per call across the Python/C boundary, binding by binding, and batched;
+- ``deadlock``: how soon a deadlock gets its verdict, the watchdog's early call against the timeout.
 
 Each module has ``run(quick: bool) -> dict`` (rendered by ``faultlab.benchstats.render``). Every figure is
 several samples of one run (median, min, max) with a ratio against a baseline measured in
@@ -11,4 +12,4 @@ the same run. Benchmarks are never pass/fail tests: tests/test_bench.py only che
 each one runs on a tiny size (``quick``) and reports well-formed figures.
 """
 
-NAMES = ("isolation", "suite", "fuzz", "boundary")
+NAMES = ("isolation", "suite", "fuzz", "boundary", "deadlock")

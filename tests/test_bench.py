@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-BENCHES = ("isolation", "suite", "fuzz", "boundary")
+BENCHES = ("isolation", "suite", "fuzz", "boundary", "deadlock")
 
 
 def faultlab(*args, timeout=600):
@@ -89,4 +89,4 @@ def test_text_output_is_a_table_per_bench():
 def test_an_unknown_bench_is_a_one_line_usage_error():
     proc = faultlab("bench", "warp-speed")
     assert proc.returncode == 2
-    assert proc.stderr == "faultlab: no bench 'warp-speed'; choose from isolation, suite, fuzz, boundary\n"
+    assert proc.stderr == "faultlab: no bench 'warp-speed'; choose from isolation, suite, fuzz, boundary, deadlock\n"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..diagnosis import configurations
+from ..diagnosis import configurations, stall
 from ..diagnosis.classify import classify
 from ..diagnosis.runner import run
 from ..reports.terminal import format_verdict
@@ -23,6 +23,9 @@ def register(subparsers) -> None:
     p.add_argument("--memory-mb", type=float, metavar="MB", help="bound the child's address space")
     p.add_argument("--leaks", action="store_true", help="report leaks (LeakSanitizer, with --sanitizer asan)")
     p.add_argument("--no-gdb", action="store_true", help="do not attach gdb for native stacks on a timeout")
+    p.add_argument("--deadlock-after", type=float, default=stall.DEADLOCK_AFTER_S, metavar="SECONDS",
+                   help="stop a child whose threads have all stood still in lock waits this long, once its native "
+                        f"stacks confirm the deadlock (default: {stall.DEADLOCK_AFTER_S}; 0: wait for the timeout)")
     p.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
     p.set_defaults(func=diagnose)
 
@@ -35,9 +38,11 @@ def diagnose(args) -> int:
         raise UsageError("--timeout must be a positive number of seconds")
     if args.memory_mb is not None and not 0 < args.memory_mb < float("inf"):
         raise UsageError("--memory-mb must be a positive number of megabytes")
+    if not 0 <= args.deadlock_after < float("inf"):
+        raise UsageError("--deadlock-after must be a number of seconds (0 waits for the timeout)")
     memory = int(args.memory_mb * (1 << 20)) if args.memory_mb else None
     outcome = run(command, sanitizer=args.sanitizer, timeout=args.timeout, memory_limit=memory,
-                  leaks=args.leaks, use_gdb=not args.no_gdb)
+                  leaks=args.leaks, use_gdb=not args.no_gdb, deadlock_after=args.deadlock_after)
     if outcome.exit_code == 127 and outcome.stderr.startswith("faultlab: cannot start"):
         raise UsageError(outcome.stderr.removeprefix("faultlab: "))
     verdict = classify(outcome)

@@ -7,7 +7,9 @@ gdb prints every thread's native stack, each step bounded in time.
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import platform
 import re
 import shutil
 import signal
@@ -53,6 +55,35 @@ _SYSCALLS = {"202": "futex_wait", "61": "do_wait", "230": "clock_nanosleep", "35
              "281": "epoll_pwait", "0": "read", "1": "write", "34": "pause", "128": "rt_sigtimedwait"}
 
 
+# The futex system call by machine, and the operations that sleep (FUTEX_WAIT, FUTEX_LOCK_PI,
+# FUTEX_WAIT_BITSET, FUTEX_WAIT_REQUEUE_PI, FUTEX_LOCK_PI2), the private and clock flags masked off.
+_FUTEX = {"x86_64": "202", "aarch64": "98"}.get(platform.machine(), "202")
+_FUTEX_WAITV = {"x86_64": "449", "aarch64": "449"}.get(platform.machine(), "449")
+_FUTEX_CMD_MASK = 0x7F
+_FUTEX_SLEEPS = {0, 6, 9, 11, 13}
+
+
+def futex_wait(syscall: str) -> tuple[str, bool] | None:
+    """(the futex's address, whether the wait has a timeout) from a /proc/<pid>/task/<tid>/syscall line.
+
+    None when the thread is not sleeping in a futex. wchan says "futex" for both kinds; only
+    the call's arguments tell ``pthread_cond_timedwait`` (a timeout pointer) from
+    ``pthread_mutex_lock`` (NULL). futex(uaddr, op, val, timeout, ...) and
+    futex_waitv(waiters, n, flags, timeout, clock) both keep the timeout fourth.
+    """
+    fields = syscall.split()
+    if len(fields) < 5:
+        return None
+    try:
+        if fields[0] == _FUTEX and int(fields[2], 16) & _FUTEX_CMD_MASK not in _FUTEX_SLEEPS:
+            return None
+        if fields[0] not in (_FUTEX, _FUTEX_WAITV):
+            return None
+        return fields[1], int(fields[4], 16) != 0
+    except ValueError:
+        return None
+
+
 def thread_states(pid: int) -> list[ThreadState]:
     states = []
     try:
@@ -63,11 +94,12 @@ def thread_states(pid: int) -> list[ThreadState]:
         stat = _read(f"/proc/{pid}/task/{tid}/stat")
         state = stat[stat.rfind(")") + 2 :].split()[0] if ")" in stat else "?"
         wchan = _read(f"/proc/{pid}/task/{tid}/wchan")
+        syscall = _read(f"/proc/{pid}/task/{tid}/syscall")
         if wchan in ("", "0"):
             # Many kernels hide wchan; the syscall a thread sleeps in says as much.
-            number = _read(f"/proc/{pid}/task/{tid}/syscall").split(" ")[0]
-            wchan = _SYSCALLS.get(number, wchan or "0")
-        states.append(ThreadState(pid=pid, tid=tid, state=state, wchan=wchan))
+            wchan = _SYSCALLS.get(syscall.split(" ")[0], wchan or "0")
+        futex = futex_wait(syscall)
+        states.append(ThreadState(pid=pid, tid=tid, state=state, wchan=wchan, timed_wait=bool(futex and futex[1])))
     return states
 
 
@@ -141,6 +173,11 @@ def native_stacks(pid: int, timeout: float = GDB_TIMEOUT_S) -> dict[int, tuple[s
 
 
 def collect(pgid: int, dump_dir: str | None, *, use_gdb: bool = True) -> tuple[ThreadState, ...]:
+    """Every thread's state and native stack; Python processes dump theirs to stderr (none without ``dump_dir``).
+
+    Without ``dump_dir`` nothing is written to the child's output: that is how the watchdog
+    checks a suspected deadlock and lets the child go on if it is not one.
+    """
     pids = group_members(pgid)
     states = [t for pid in pids for t in thread_states(pid)]
     dump_python_stacks(pids, dump_dir)
@@ -149,6 +186,4 @@ def collect(pgid: int, dump_dir: str | None, *, use_gdb: bool = True) -> tuple[T
     stacks: dict[int, tuple[str, ...]] = {}
     for pid in pids[:MAX_GDB_PROCESSES]:
         stacks.update(native_stacks(pid))
-    return tuple(
-        ThreadState(t.pid, t.tid, t.state, t.wchan, stacks.get(t.tid, ())) for t in states
-    )
+    return tuple(dataclasses.replace(t, native_stack=stacks.get(t.tid, ())) for t in states)

@@ -16,6 +16,7 @@ class ThreadState:
     state: str  # /proc/<pid>/task/<tid>/stat state letter: R, S, D, ...
     wchan: str  # kernel wait channel ("futex_wait_queue", "hrtimer_nanosleep", "0")
     native_stack: tuple[str, ...] = ()  # gdb frame lines, innermost first
+    timed_wait: bool = False  # a futex wait with a timeout (/proc/<pid>/task/<tid>/syscall): it wakes by itself
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class Outcome:
     configuration: str = "none"  # the run configuration's name (configurations.NAMES, or a fuzzer's)
     isolation: str = "spawn"
     threads: tuple[ThreadState, ...] = ()  # filled only when the watchdog fired
+    stalled_at_s: float | None = None  # since the child started: when every thread was first seen blocked on a lock
+    called_at_s: float | None = None  # since the child started: when the watchdog stopped it (early, or at the timeout)
     truncated: bool = False
     memory_limit: int | None = None
 

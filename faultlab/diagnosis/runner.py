@@ -17,11 +17,13 @@ import signal
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from . import configurations, hang
+from . import configurations, hang, stall
+from .classify import is_deadlock
 from .configurations import Configuration
-from .outcome import Outcome
+from .outcome import Outcome, ThreadState
 
 OUTPUT_CAP = 1 << 20  # bytes kept per stream: half from the head, half from the tail
 TERM_GRACE_S = 1.0
@@ -91,11 +93,14 @@ def run(
     leaks: bool = False,
     use_gdb: bool = True,
     output_cap: int = OUTPUT_CAP,
+    deadlock_after: float | None = stall.DEADLOCK_AFTER_S,
 ) -> Outcome:
     """Run ``argv`` to completion or timeout and return what happened; never raises for the child's sake.
 
     ``sanitizer`` is a configuration or its name (``configurations.NAMES``); ``leaks``
-    turns LeakSanitizer's exit check on in it.
+    turns LeakSanitizer's exit check on in it. A child whose threads all stand still in
+    lock waits for ``deadlock_after`` seconds, confirmed deadlocked by their native
+    stacks, is stopped then rather than at ``timeout`` (None or 0: wait for the timeout).
     """
     config = configurations.resolve(sanitizer).with_leaks(leaks) if leaks else configurations.resolve(sanitizer)
     argv = tuple(str(a) for a in argv)
@@ -114,11 +119,11 @@ def run(
                                stdout="", stderr=f"faultlab: cannot start {argv[0]}: {exc.strerror}",
                                sanitizer=config.sanitizer, configuration=config.name, memory_limit=memory_limit)
             with _exit_waiter(proc) as wait:
-                returncode, timed_out, threads = supervise(proc.pid, wait, timeout=timeout, dump_dir=work,
-                                                           use_gdb=use_gdb)
+                watched = supervise(proc.pid, wait, timeout=timeout, dump_dir=work, use_gdb=use_gdb,
+                                    deadlock_after=deadlock_after, started=start)
             duration = time.monotonic() - start
-        return outcome_from(work, argv, returncode, timed_out=timed_out, threads=threads, duration=duration,
-                            configuration=config, memory_limit=memory_limit, output_cap=output_cap)
+        return outcome_from(work, argv, watched, duration=duration, configuration=config,
+                            memory_limit=memory_limit, output_cap=output_cap)
 
 
 @contextlib.contextmanager
@@ -141,44 +146,89 @@ def _exit_waiter(proc: subprocess.Popen):
         os.close(pidfd)
 
 
-def supervise(pid: int, wait, *, timeout: float, dump_dir: str, use_gdb: bool = True) -> tuple[int, bool, tuple]:
-    """Wait for the group led by ``pid``; past ``timeout`` collect its stacks; always kill the group.
+@dataclass(frozen=True)
+class Supervision:
+    """How a watched child ended: its return code, and whether and when the watchdog stopped it."""
+
+    returncode: int
+    timed_out: bool  # the watchdog stopped it: at the timeout, or early on a confirmed deadlock
+    threads: tuple[ThreadState, ...] = ()
+    stalled_at_s: float | None = None  # since ``started``: when the confirmed deadlock's stall was first seen
+    called_at_s: float | None = None  # since ``started``: when the watchdog stopped it
+
+
+def supervise(pid: int, wait, *, timeout: float, dump_dir: str, use_gdb: bool = True,
+              deadlock_after: float | None = stall.DEADLOCK_AFTER_S, started: float | None = None) -> Supervision:
+    """Wait for the group led by ``pid``; past ``timeout``, or once it is deadlocked, collect its stacks; always kill the group.
 
     ``wait(timeout)`` returns the leader's return code (negative: the signal that killed it)
     or raises ``subprocess.TimeoutExpired``; ``wait(None)`` blocks. The spawn path passes
     ``Popen.wait``, the fork server its own, so both get the same watchdog and group kill.
+
+    While it waits, the group is sampled (``stall.Watch``); once every thread has stood
+    still in a lock wait for ``deadlock_after`` seconds (None or 0: never), the native
+    stacks are taken, and if ``classify.is_deadlock(..., certain=True)`` agrees the child
+    is stopped there, with the same evidence as at a timeout. Otherwise it goes on, and
+    nothing was written to its output. Times are measured from ``started`` (a
+    ``time.monotonic()`` reading; default: now), the child's start.
     """
+    now = time.monotonic()
+    started = now if started is None else started
+    deadline = now + timeout
+    watch = stall.Watch(pid, deadlock_after) if deadlock_after else None
     threads: tuple = ()
     timed_out = False
+    stalled_at = called_at = None
     try:
-        wait(timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        threads = hang.collect(pid, dump_dir, use_gdb=use_gdb)
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                wait(max(0.0, min(left, stall.SAMPLE_EVERY_S) if watch else left))
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            now = time.monotonic()
+            if now >= deadline:
+                timed_out, called_at = True, now
+                threads = hang.collect(pid, dump_dir, use_gdb=use_gdb)
+                break
+            if watch is not None and watch.stalled(now):
+                suspects = hang.collect(pid, None, use_gdb=use_gdb)
+                if is_deadlock(suspects, certain=True):
+                    timed_out, stalled_at, called_at = True, watch.since, time.monotonic()
+                    hang.dump_python_stacks(hang.group_members(pid), dump_dir)
+                    threads = suspects
+                    break
+                watch.refute()
     finally:
         kill_group(pid)
         returncode = wait(None)
-    return returncode, timed_out, threads
+    return Supervision(returncode, timed_out, threads,
+                       stalled_at_s=None if stalled_at is None else round(stalled_at - started, 4),
+                       called_at_s=None if called_at is None else round(called_at - started, 4))
 
 
-def outcome_from(work: str, argv: tuple[str, ...], returncode: int, *, timed_out: bool, threads: tuple,
-                 duration: float, configuration: Configuration, memory_limit: int | None, output_cap: int = OUTPUT_CAP,
+def outcome_from(work: str, argv: tuple[str, ...], watched: Supervision, *, duration: float,
+                 configuration: Configuration, memory_limit: int | None, output_cap: int = OUTPUT_CAP,
                  isolation: str = "spawn") -> Outcome:
     """The ``Outcome`` of a finished child whose output went to ``work``/stdout and ``work``/stderr."""
     stdout, t1 = _read_capped(os.path.join(work, "stdout"), output_cap)
     stderr, t2 = _read_capped(os.path.join(work, "stderr"), output_cap)
+    returncode = watched.returncode
     return Outcome(
         argv=argv,
         exit_code=returncode if returncode >= 0 else None,
         signal=-returncode if returncode < 0 else None,
-        timed_out=timed_out,
+        timed_out=watched.timed_out,
         duration_s=round(duration, 4),
         stdout=stdout,
         stderr=stderr,
         sanitizer=configuration.sanitizer,
         configuration=configuration.name,
         isolation=isolation,
-        threads=threads,
+        threads=watched.threads,
+        stalled_at_s=watched.stalled_at_s,
+        called_at_s=watched.called_at_s,
         truncated=t1 or t2,
         memory_limit=memory_limit,
     )

@@ -36,6 +36,8 @@ class Verdict:
     signature: str = ""
     sanitizer: str = "none"
     isolation: str = "spawn"
+    stalled_at_s: float | None = None  # as in ``Outcome``: when the stall began, since the child started
+    called_at_s: float | None = None  # as in ``Outcome``: when the watchdog stopped the child
 
     @property
     def ok(self) -> bool:

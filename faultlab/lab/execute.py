@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from .catalog import Case
 from .expect import Expect
 from .isolation import policy
+from ..diagnosis import stall
 from ..diagnosis.classify import classify
 from ..diagnosis.verdict import Verdict
 
@@ -44,7 +45,8 @@ class CaseResult:
 
 
 def run_case(case: Case, variant: str, sanitizer: str, *, timeout: float | None = None,
-             use_gdb: bool = True, isolation: str = policy.DEFAULT_ISOLATION) -> CaseResult:
+             use_gdb: bool = True, isolation: str = policy.DEFAULT_ISOLATION,
+             deadlock_after: float | None = stall.DEADLOCK_AFTER_S) -> CaseResult:
     """Build what the case needs in this process (so a build error is reported as one), then run it in a child.
 
     ``isolation``: ``auto`` (the default everywhere) forks the child from a warm server where
@@ -53,6 +55,6 @@ def run_case(case: Case, variant: str, sanitizer: str, *, timeout: float | None 
     """
     case.build(sanitizer, variant)
     outcome = policy.run_case(case, variant, sanitizer, timeout=timeout or case.timeout, use_gdb=use_gdb,
-                              isolation=isolation)
+                              isolation=isolation, deadlock_after=deadlock_after)
     expect = case.expected(variant, sanitizer)
     return CaseResult(case.id, variant, sanitizer, expect.kind, classify(outcome), expect)

@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 
-from ...diagnosis import configurations, runner
+from ...diagnosis import configurations, runner, stall
 from ...diagnosis.configurations import Configuration
 from ...diagnosis.outcome import Outcome
 from .. import catalog
@@ -116,7 +116,7 @@ class ForkServer:
 
     def run(self, case_file: str, case_id: str, variant: str, *, timeout: float = 30.0, use_gdb: bool = True,
             memory_limit: int | None = None, cwd: str | None = None, output_cap: int = runner.OUTPUT_CAP,
-            quick_exit: bool = True) -> Outcome:
+            quick_exit: bool = True, deadlock_after: float | None = stall.DEADLOCK_AFTER_S) -> Outcome:
         """Fork one child that runs the case variant; the same ``Outcome`` as ``runner.run`` of its drive command.
 
         ``quick_exit=False`` makes the child finalise its interpreter in full (see ``_exit_quickly``).
@@ -150,12 +150,11 @@ class ForkServer:
                     status.append(os.waitstatus_to_exitcode(reply["status"]))
                 return status[0]
 
-            returncode, timed_out, threads = runner.supervise(pid, wait, timeout=timeout, dump_dir=work,
-                                                              use_gdb=use_gdb)
+            watched = runner.supervise(pid, wait, timeout=timeout, dump_dir=work, use_gdb=use_gdb,
+                                       deadlock_after=deadlock_after, started=start)
             duration = time.monotonic() - start
-            return runner.outcome_from(work, argv, returncode, timed_out=timed_out, threads=threads,
-                                       duration=duration, configuration=self.config, memory_limit=memory_limit,
-                                       output_cap=output_cap, isolation="fork")
+            return runner.outcome_from(work, argv, watched, duration=duration, configuration=self.config,
+                                       memory_limit=memory_limit, output_cap=output_cap, isolation="fork")
 
     def _fork(self, request: dict) -> int:
         """Send the request and return the child's pid; restarts once without the preload if fork was unsafe."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 
-from ...diagnosis import configurations, runner
+from ...diagnosis import configurations, runner, stall
 from ...diagnosis.configurations import Configuration
 from ...diagnosis.outcome import Outcome
 from .client import ForkServerError, shared_pool
@@ -29,7 +29,7 @@ def spawn_reason(configuration: str | Configuration, case=None) -> str | None:
 
 
 def run_case(case, variant: str, configuration: str | Configuration, *, timeout: float, use_gdb: bool = True,
-             isolation: str = DEFAULT_ISOLATION) -> Outcome:
+             isolation: str = DEFAULT_ISOLATION, deadlock_after: float | None = stall.DEADLOCK_AFTER_S) -> Outcome:
     """Run a case variant forked from the configuration's server, or spawned where that is unsound.
 
     ``auto`` also spawns (with a warning) when the server fails; ``fork`` raises
@@ -40,9 +40,10 @@ def run_case(case, variant: str, configuration: str | Configuration, *, timeout:
     if isolation != "spawn" and not spawn_reason(configuration, case):
         try:
             return shared_pool().server(configuration).run(case.source, case.id, variant, timeout=timeout,
-                                                       use_gdb=use_gdb)
+                                                       use_gdb=use_gdb, deadlock_after=deadlock_after)
         except ForkServerError as exc:
             if isolation == "fork":
                 raise
             warnings.warn(f"faultlab: {exc}; spawning {case.id} instead", RuntimeWarning, stacklevel=2)
-    return runner.run(case.argv(variant), sanitizer=configuration, timeout=timeout, use_gdb=use_gdb)
+    return runner.run(case.argv(variant), sanitizer=configuration, timeout=timeout, use_gdb=use_gdb,
+                      deadlock_after=deadlock_after)

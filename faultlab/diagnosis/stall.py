@@ -1,0 +1,133 @@
+"""Watching a running process group for a stall: every thread waits on a lock, and none moves.
+
+A deadlocked child would otherwise wait out its whole timeout. The watch is cheap enough
+to run for a child's whole life (a few /proc reads per thread, every ``SAMPLE_EVERY_S``)
+and it only nominates: the watchdog confirms a stall with the native stacks
+(``classify.is_deadlock``) before it stops anything.
+
+What counts: a thread sleeping (state S or D) in a futex wait. What does not: running,
+sleeping in nanosleep, polling, reading a pipe, waiting for a child. A futex wait with a
+timeout (``pthread_cond_timedwait``) ends by itself, so it never makes a stall alone; but
+a thread waiting for the GIL waits exactly that way (CPython's ``take_gil`` waits 5 ms at
+a time, to ask the holder to drop the GIL), so a timed waiter may join a stall that at
+least one untimed waiter holds down, and the native stacks later tell a GIL wait from
+any other timed wait. An untimed waiter must not have run at all during the window (its
+CPU time and its context switches stand still); a timed waiter wakes by design, so it
+must only be found in the same wait at every sample.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from . import hang
+
+SAMPLE_EVERY_S = 0.05
+DEADLOCK_AFTER_S = 0.3  # how long every thread must stand still before the watchdog looks closer
+MAX_CONFIRMATIONS = 3  # native stacks cost a gdb attach; a program that keeps looking stuck is left to its timeout
+
+
+@dataclass(frozen=True)
+class Waiter:
+    """One thread found asleep in a futex wait; ``progress`` stays equal while it never runs."""
+
+    pid: int
+    tid: int
+    futex: str  # the futex word's address
+    timed: bool
+    progress: tuple[int, ...]  # CPU ticks and context switches; () for a timed waiter, which wakes by design
+
+
+def _read(path: str) -> str:
+    with open(path, "rb") as f:
+        return f.read().decode("ascii", "replace")
+
+
+def _waiter(pid: int, tid: int) -> Waiter | None:
+    """The thread's futex wait, or None when it runs, sleeps otherwise, or has vanished."""
+    task = f"/proc/{pid}/task/{tid}"
+    stat = _read(f"{task}/stat")
+    fields = stat[stat.rfind(")") + 2 :].split()
+    if len(fields) < 13 or fields[0] not in ("S", "D"):
+        return None
+    futex = hang.futex_wait(_read(f"{task}/syscall"))
+    if futex is None:
+        return None
+    address, timed = futex
+    if timed:
+        return Waiter(pid, tid, address, True, ())
+    switches = tuple(int(line.split()[1]) for line in _read(f"{task}/status").splitlines()
+                     if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")))
+    return Waiter(pid, tid, address, False, (int(fields[11]) + int(fields[12]), *switches))
+
+
+def _process_waiters(pid: int) -> list[Waiter] | None:
+    waiters = []
+    for tid in sorted(int(t) for t in os.listdir(f"/proc/{pid}/task")):
+        waiter = _waiter(pid, tid)
+        if waiter is None:
+            return None
+        waiters.append(waiter)
+    return waiters
+
+
+def snapshot(pgid: int) -> frozenset[Waiter] | None:
+    """Every thread of every process of the group, if all are in futex waits and one has no timeout; else None.
+
+    The leader is read first and the group's other members only if it looks stuck, so a
+    child that is simply busy costs a couple of reads per sample. Entries that vanish
+    mid-read (a thread or a process ending) mean "not stalled", never an error.
+    """
+    try:
+        waiters = _process_waiters(pgid)
+        if waiters is None:
+            return None
+        for pid in hang.group_members(pgid):
+            if pid != pgid:
+                more = _process_waiters(pid)
+                if more is None:
+                    return None
+                waiters += more
+    except (OSError, ValueError, IndexError):
+        return None
+    if not waiters or all(w.timed for w in waiters):
+        return None
+    return frozenset(waiters)
+
+
+class Watch:
+    """Samples one group; ``stalled(now)`` says when the same stall has held for ``window`` seconds.
+
+    A stall the native stacks refuted (``refute()``) is not nominated again while its
+    threads wait on the same futexes, and at most ``MAX_CONFIRMATIONS`` are nominated.
+    """
+
+    def __init__(self, pgid: int, window: float = DEADLOCK_AFTER_S):
+        self.pgid = pgid
+        self.window = window
+        self.since: float | None = None  # when the current stall was first seen
+        self._current: frozenset[Waiter] | None = None
+        self._refuted: set[frozenset] = set()
+        self._nominated = 0
+
+    @staticmethod
+    def _shape(waiters: frozenset[Waiter]) -> frozenset:
+        return frozenset((w.pid, w.tid, w.futex, w.timed) for w in waiters)
+
+    def stalled(self, now: float) -> bool:
+        waiters = snapshot(self.pgid)
+        if waiters is None or waiters != self._current:
+            self._current, self.since = waiters, (now if waiters is not None else None)
+            return False
+        if now - self.since < self.window or self._nominated >= MAX_CONFIRMATIONS:
+            return False
+        if self._shape(waiters) in self._refuted:
+            return False
+        self._nominated += 1
+        return True
+
+    def refute(self) -> None:
+        """The stacks say the current stall is no deadlock: do not nominate it again."""
+        if self._current is not None:
+            self._refuted.add(self._shape(self._current))
