@@ -379,6 +379,11 @@ def _number(d, name, where) -> float:
                   lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v))
 
 
+def _optional_number(d, name, where) -> float | None:
+    return _field(d, name, where, "a number or null",
+                  lambda v: v is None or (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)))
+
+
 def _list(d, name, where) -> list:
     return _field(d, name, where, "a list", lambda v: isinstance(v, list))
 
@@ -408,9 +413,15 @@ def _frame(data, where: str) -> Frame:
     return Frame(_str(d, "function", where), _str(d, "module", where), _optional_int(d, "line", where))
 
 
+# Verdict fields a file may lack: added to the verdict after files of this version were written.
+OPTIONAL_VERDICT_FIELDS = ("stalled_at_s", "called_at_s")
+
+
 def _verdict(data, where: str) -> Verdict:
     names = [f.name for f in dataclasses.fields(Verdict)]
-    d = _object(data, where, names)
+    d = _object(data, where)
+    _object({n: d[n] for n in d if n not in OPTIONAL_VERDICT_FIELDS},
+            where, [n for n in names if n not in OPTIONAL_VERDICT_FIELDS])
     return Verdict(
         kind=_str(d, "kind", where), mode=_str(d, "mode", where), cwe=_optional_str(d, "cwe", where),
         security=_bool(d, "security", where), summary=_str(d, "summary", where),
@@ -421,4 +432,5 @@ def _verdict(data, where: str) -> Verdict:
         exit_code=_optional_int(d, "exit_code", where), duration_s=_number(d, "duration_s", where),
         signature=_str(d, "signature", where), sanitizer=_str(d, "sanitizer", where),
         isolation=_str(d, "isolation", where),
+        **{n: _optional_number(d, n, where) for n in OPTIONAL_VERDICT_FIELDS if n in d},
     )
