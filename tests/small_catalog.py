@@ -8,9 +8,6 @@ unexpected verdict. Everything runs for real: gcc, ASan, child processes.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 UAF_C = r"""/* @description CWE-416: a block is read after it was freed; the fix reads it first. */
@@ -128,30 +125,3 @@ def line_of(root: Path, name: str, needle: str) -> int:
         if needle in text:
             return number
     raise AssertionError(f"{needle!r} not in {name}")
-
-
-def env_for(root: Path, **extra: str) -> dict:
-    env = dict(os.environ, FAULTLAB_ROOT=str(root), FAULTLAB_CACHE=str(root / "cache"), **extra)
-    for name in ("NO_COLOR", "FORCE_COLOR", "CI"):
-        if name not in extra:
-            env.pop(name, None)
-    return env
-
-
-def run_pytest(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pytest", "cases/", "-p", "no:cacheprovider", *args], cwd=root,
-                          env=env_for(root), capture_output=True, text=True, errors="backslashreplace", timeout=300)
-
-
-def faultlab(root: Path | None, *args: str, **env: str) -> subprocess.CompletedProcess:
-    """``faultlab ARGS`` as a user runs it; ``root=None`` uses the real project."""
-    environ = env_for(root, **env) if root else {**{k: v for k, v in os.environ.items()
-                                                     if k not in ("NO_COLOR", "FORCE_COLOR", "CI")}, **env}
-    return subprocess.run([sys.executable, "-m", "faultlab", *args], cwd=root or Path(__file__).parents[1],
-                          env=environ, capture_output=True, text=True, errors="backslashreplace", timeout=300)
-
-
-def fail_message(proc: subprocess.CompletedProcess) -> str:
-    """What a failing test shows: the command, its status and both streams."""
-    return (f"command {' '.join(map(str, proc.args))} exited {proc.returncode}\n"
-            f"--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}\n---")

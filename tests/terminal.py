@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from small_catalog import env_for
+from command_line import env_for
 
 
 def on_a_terminal(root: Path, *args: str, respond: Callable[[bytes], bytes | None] | None = None,

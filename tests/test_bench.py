@@ -7,22 +7,18 @@ ratio against a baseline of the same run.
 
 import json
 import math
-import subprocess
-import sys
 
 import pytest
+from command_line import faultlab
 
 BENCHES = ("isolation", "suite", "fuzz", "boundary", "deadlock")
 
 
-def faultlab(*args, timeout=600):
-    return subprocess.run([sys.executable, "-m", "faultlab", *args], capture_output=True, text=True,
-                          errors="backslashreplace", timeout=timeout)
 
 
 @pytest.fixture(scope="module")
 def report():
-    proc = faultlab("bench", "--json", "--quick")
+    proc = faultlab(None, "bench", "--json", "--quick", timeout=600)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -80,13 +76,13 @@ def test_the_boundary_bench_compares_every_binding_and_the_batched_call(report):
 
 
 def test_text_output_is_a_table_per_bench():
-    proc = faultlab("bench", "boundary", "--quick")
+    proc = faultlab(None, "bench", "boundary", "--quick")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("== boundary (faultlab bench boundary --quick)\nfigure")
     assert "ns/call" in proc.stdout and "x C-API extension (METH_O)" in proc.stdout
 
 
 def test_an_unknown_bench_is_a_one_line_usage_error():
-    proc = faultlab("bench", "warp-speed")
+    proc = faultlab(None, "bench", "warp-speed")
     assert proc.returncode == 2
     assert proc.stderr == "faultlab: no bench 'warp-speed'; choose from isolation, suite, fuzz, boundary, deadlock\n"

@@ -6,22 +6,16 @@ mistake on the command line.
 
 import json
 import re
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from command_line import faultlab
 
 PYTHON = sys.executable
-FAULTLAB = str(Path(sys.executable).with_name("faultlab"))
-
-
-def faultlab(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([FAULTLAB, *args], capture_output=True, text=True, errors="backslashreplace", timeout=120)
 
 
 def test_diagnose_json_prints_one_verdict_and_exits_1():
-    done = faultlab("diagnose", "--json", "--", PYTHON, "-c", "import ctypes; ctypes.string_at(0)")
+    done = faultlab(None, "diagnose", "--json", "--", PYTHON, "-c", "import ctypes; ctypes.string_at(0)")
     assert done.returncode == 1, done.stderr
     (line,) = done.stdout.splitlines()
     verdict = json.loads(line)
@@ -33,19 +27,19 @@ def test_diagnose_json_prints_one_verdict_and_exits_1():
 
 
 def test_diagnose_exits_0_for_a_clean_run():
-    done = faultlab("diagnose", "--json", "--", PYTHON, "-c", "print('fine')")
+    done = faultlab(None, "diagnose", "--json", "--", PYTHON, "-c", "print('fine')")
     assert (done.returncode, json.loads(done.stdout)["kind"]) == (0, "ok"), done.stderr
 
 
 def test_diagnose_under_a_sanitizer_and_a_timeout():
-    done = faultlab("diagnose", "--json", "--sanitizer", "asan", "--timeout", "1", "--no-gdb", "--",
+    done = faultlab(None, "diagnose", "--json", "--sanitizer", "asan", "--timeout", "1", "--no-gdb", "--",
                     PYTHON, "-c", "import time; time.sleep(30)")
     verdict = json.loads(done.stdout)
     assert (done.returncode, verdict["kind"], verdict["sanitizer"]) == (1, "hang", "asan"), done.stderr
 
 
 def test_the_readable_report():
-    done = faultlab("diagnose", "--", PYTHON, "-c", "def parse():\n    raise ValueError('bad header')\nparse()\n")
+    done = faultlab(None, "diagnose", "--", PYTHON, "-c", "def parse():\n    raise ValueError('bad header')\nparse()\n")
     assert done.returncode == 1, done.stderr
     report = done.stdout
     assert re.match(r"python-exception \[unknown\]  signature [0-9a-f]{16}\n"
@@ -68,7 +62,7 @@ def test_the_readable_report():
     (("--memory-mb", "-5", "--", "true"), r"--memory-mb must be a positive number of megabytes"),
 ])
 def test_usage_errors_are_one_line_and_exit_2(args, message):
-    done = faultlab("diagnose", *args)
+    done = faultlab(None, "diagnose", *args)
     assert done.returncode == 2, done
     assert done.stdout == ""
     assert re.fullmatch(rf"faultlab: {message}\n", done.stderr), done.stderr
@@ -76,19 +70,19 @@ def test_usage_errors_are_one_line_and_exit_2(args, message):
 
 
 def test_no_subcommand_is_a_usage_error():
-    done = faultlab()
+    done = faultlab(None)
     assert (done.returncode, done.stderr) == (2, "faultlab: the following arguments are required: subcommand\n")
 
 
 @pytest.mark.parametrize("option, isolation", [((), "fork"), (("--isolation", "spawn"), "spawn")])
 def test_run_forks_from_the_warm_server_unless_told_to_spawn(option, isolation):
-    done = faultlab("run", "swallowed-error/unchecked-null", "--sanitizer", "none", "--json", *option)
+    done = faultlab(None, "run", "swallowed-error/unchecked-null", "--sanitizer", "none", "--json", *option)
     assert done.returncode == 0, done.stderr
     verdicts = [r["verdict"] for r in json.loads(done.stdout)]
     assert [(v["kind"], v["isolation"]) for v in verdicts] == [("segv", isolation), ("ok", isolation)]
 
 
 def test_run_spawns_under_tsan_where_fork_is_unsound():
-    done = faultlab("run", "threading/unguarded-global", "--variant", "broken", "--json")
+    done = faultlab(None, "run", "threading/unguarded-global", "--variant", "broken", "--json")
     assert done.returncode == 0, done.stderr
     assert [(r["verdict"]["kind"], r["verdict"]["isolation"]) for r in json.loads(done.stdout)] == [("data-race", "spawn")]

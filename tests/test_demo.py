@@ -3,7 +3,8 @@
 import re
 
 import pytest
-from small_catalog import fail_message, faultlab, write_project
+from command_line import fail_message, faultlab
+from small_catalog import write_project
 from terminal import on_a_terminal
 
 

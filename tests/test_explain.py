@@ -4,7 +4,8 @@ import json
 import re
 
 import pytest
-from small_catalog import fail_message, faultlab, line_of, write_project
+from command_line import fail_message, faultlab
+from small_catalog import line_of, write_project
 
 from faultlab.lab import catalog
 from faultlab.lab.lessons import explain, variant_view

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from command_line import fail_message, faultlab
 
 from faultlab.lab.build import project_root
 from faultlab.fuzzing import coverage, discover, find, triage
@@ -32,11 +33,10 @@ ROOT = project_root()
 PROBE = str(ROOT / "faultlab" / "fuzzing" / "probe.py")
 
 
-def faultlab_fuzz(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    done = subprocess.run([sys.executable, "-m", "faultlab", "fuzz", *args], capture_output=True, text=True,
-                          errors="backslashreplace", cwd=cwd, timeout=120)
-    done.explain = (f"faultlab fuzz {' '.join(args)}\n--- stdout ---\n{done.stdout[-3000:]}\n"
-                    f"--- stderr ---\n{done.stderr[-3000:]}\n---")
+def faultlab_fuzz(*args: str) -> subprocess.CompletedProcess:
+    """``faultlab fuzz ARGS`` in the project; ``.explain`` is what a failing assertion shows."""
+    done = faultlab(None, "fuzz", *args, timeout=120)
+    done.explain = fail_message(done)
     return done
 
 
@@ -142,7 +142,7 @@ def test_no_crash_exits_0_and_leaves_the_committed_seeds_alone(tmp_path):
     (("--reproduce", "fuzz"), "is not a fuzz artifact"),
 ])
 def test_usage_errors_exit_2_with_one_line(args, message):
-    done = faultlab_fuzz(*args, cwd=ROOT)
+    done = faultlab_fuzz(*args)
     assert done.returncode == 2, done.explain
     assert done.stdout == "" and len(done.stderr.splitlines()) == 1, done.explain
     assert done.stderr.startswith("faultlab: ") and message in done.stderr, done.explain

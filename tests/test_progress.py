@@ -9,7 +9,8 @@ import json
 import re
 
 import pytest
-from small_catalog import faultlab, fail_message, write_project
+from command_line import fail_message, faultlab
+from small_catalog import write_project
 from terminal import on_a_terminal
 
 REDRAW = re.compile(r"\r\x1b\[2K.*[█░]+ \d+/\d+ ")

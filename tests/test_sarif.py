@@ -11,7 +11,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from small_catalog import fail_message, faultlab, line_of, run_pytest, write_project
+from command_line import fail_message, faultlab, run_pytest
+from small_catalog import line_of, write_project
 
 from faultlab.lab.results import load
 

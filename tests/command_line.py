@@ -1,0 +1,40 @@
+"""Running faultlab and pytest as a user does, in a child, and saying what happened when a test fails.
+
+One helper per program: ``faultlab(root, *args)`` for the command line, ``run_pytest(root, *args)``
+for ``pytest cases/`` over a test project (the plugin's own tests use pytester instead),
+and ``fail_message(proc)`` for the command, its status and both streams.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def env_for(root: Path, **extra: str) -> dict:
+    env = dict(os.environ, FAULTLAB_ROOT=str(root), FAULTLAB_CACHE=str(root / "cache"), **extra)
+    for name in ("NO_COLOR", "FORCE_COLOR", "CI"):
+        if name not in extra:
+            env.pop(name, None)
+    return env
+
+
+def run_pytest(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pytest", "cases/", "-p", "no:cacheprovider", *args], cwd=root,
+                          env=env_for(root), capture_output=True, text=True, errors="backslashreplace", timeout=300)
+
+
+def faultlab(root: Path | None, *args: str, timeout: float = 300, **env: str) -> subprocess.CompletedProcess:
+    """``faultlab ARGS`` as a user runs it, in ``root`` (a test project) or, with None, the real project."""
+    environ = env_for(root, **env) if root else {**{k: v for k, v in os.environ.items()
+                                                     if k not in ("NO_COLOR", "FORCE_COLOR", "CI")}, **env}
+    return subprocess.run([sys.executable, "-m", "faultlab", *args], cwd=root or Path(__file__).parents[1],
+                          env=environ, capture_output=True, text=True, errors="backslashreplace", timeout=timeout)
+
+
+def fail_message(proc: subprocess.CompletedProcess) -> str:
+    """What a failing test shows: the command, its status and both streams."""
+    return (f"command {' '.join(map(str, proc.args))} exited {proc.returncode}\n"
+            f"--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}\n---")
