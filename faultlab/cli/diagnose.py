@@ -41,8 +41,9 @@ def diagnose(args) -> int:
     if not 0 <= args.deadlock_after < float("inf"):
         raise UsageError("--deadlock-after must be a number of seconds (0 waits for the timeout)")
     memory = int(args.memory_mb * (1 << 20)) if args.memory_mb else None
-    outcome = run(command, sanitizer=args.sanitizer, timeout=args.timeout, memory_limit=memory,
-                  leaks=args.leaks, use_gdb=not args.no_gdb, deadlock_after=args.deadlock_after)
+    configuration = configurations.get(args.sanitizer).with_leaks(args.leaks)
+    outcome = run(command, sanitizer=configuration, timeout=args.timeout, memory_limit=memory,
+                  use_gdb=not args.no_gdb, deadlock_after=args.deadlock_after)
     if outcome.exit_code == 127 and outcome.stderr.startswith("faultlab: cannot start"):
         raise UsageError(outcome.stderr.removeprefix("faultlab: "))
     verdict = classify(outcome)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..diagnosis import configurations, stall
+from ..diagnosis.classify import classify
+from ..diagnosis.configurations import Configuration
+from ..diagnosis.verdict import Verdict
 from .catalog import Case
 from .expect import Expect
 from .isolation import policy
-from ..diagnosis import stall
-from ..diagnosis.classify import classify
-from ..diagnosis.verdict import Verdict
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class CaseResult:
         }
 
 
-def run_case(case: Case, variant: str, sanitizer: str, *, timeout: float | None = None,
+def run_case(case: Case, variant: str, configuration: str | Configuration, *, timeout: float | None = None,
              use_gdb: bool = True, isolation: str = policy.DEFAULT_ISOLATION,
              deadlock_after: float | None = stall.DEADLOCK_AFTER_S) -> CaseResult:
     """Build what the case needs in this process (so a build error is reported as one), then run it in a child.
@@ -52,9 +53,11 @@ def run_case(case: Case, variant: str, sanitizer: str, *, timeout: float | None 
     ``isolation``: ``auto`` (the default everywhere) forks the child from a warm server where
     that is sound and spawns it elsewhere; ``fork`` insists; ``spawn`` always starts a fresh
     interpreter (``faultlab.lab.isolation.policy``). The verdict says which it was.
+    ``configuration`` is resolved here once, and passed down whole.
     """
-    case.build(sanitizer, variant)
-    outcome = policy.run_case(case, variant, sanitizer, timeout=timeout or case.timeout, use_gdb=use_gdb,
+    config = configurations.resolve(configuration)
+    case.build(config, variant)
+    outcome = policy.run_case(case, variant, config, timeout=timeout or case.timeout, use_gdb=use_gdb,
                               isolation=isolation, deadlock_after=deadlock_after)
-    expect = case.expected(variant, sanitizer)
-    return CaseResult(case.id, variant, sanitizer, expect.kind, classify(outcome), expect)
+    expect = case.expected(variant, config.name)
+    return CaseResult(case.id, variant, config.name, expect.kind, classify(outcome), expect)
