@@ -90,7 +90,7 @@ def run(quick: bool = False) -> dict:
         FORK_FIGURE: (lambda: server.run(noop.source, noop.id, "fixed"), 10 * scale),
         "faultlab fork server, full finalisation": (
             lambda: server.run(noop.source, noop.id, "fixed", quick_exit=False), 5 * scale),
-        "execute.run_case, isolation=spawn": (lambda: execute.run_case(noop, "fixed", "none"), scale),
+        "execute.run_case, isolation=spawn": (lambda: execute.run_case(noop, "fixed", "none", isolation="spawn"), scale),
         "execute.run_case, isolation=auto": (
             lambda: execute.run_case(noop, "fixed", "none", isolation="auto"), 10 * scale),
     }

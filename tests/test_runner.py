@@ -17,7 +17,7 @@ from processes import assert_group_gone, gone
 
 from faultlab import classify, run
 from faultlab.diagnosis import runner
-from faultlab.lab import drive
+from faultlab.lab import execute
 
 PYTHON = sys.executable
 requires_gdb = pytest.mark.skipif(shutil.which("gdb") is None, reason="gdb prints the native stacks of a hung child")
@@ -236,11 +236,11 @@ def test_a_callable_by_module_path_runs_in_the_child(tmp_path):
             print("hello from the child")
     """))
     env = dict(os.environ, PYTHONPATH=str(tmp_path))
-    crashed = drive.run_callable("widget_checks:read_address_zero", env=env, use_gdb=False)
+    crashed = execute.run_callable("widget_checks:read_address_zero", env=env, use_gdb=False)
     verdict = classify(crashed)
     assert (verdict.kind, verdict.signal) == ("segv", "SIGSEGV"), crashed
     assert [f.function for f in verdict.python_stack][:2] == ["string_at", "read_address_zero"], verdict
-    fine = drive.run_callable("widget_checks:greet", env=env)
+    fine = execute.run_callable("widget_checks:greet", env=env)
     assert (classify(fine).kind, fine.stdout) == ("ok", "hello from the child\n"), fine
-    wrong = drive.run_callable("widget_checks", env=env)
+    wrong = execute.run_callable("widget_checks", env=env)
     assert wrong.exit_code == 1 and "--call needs package.module:function, not 'widget_checks'" in wrong.stderr, wrong

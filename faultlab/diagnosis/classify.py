@@ -10,25 +10,13 @@ from __future__ import annotations
 import re
 
 from . import configurations, stacks
+from .stall import is_deadlock
 from .kinds import KINDS
-from .outcome import Outcome, ThreadState
+from .outcome import Outcome
 from .signature import frame_key, meaningful, signature
 from .sources import MARKERS, SIGNAL_KINDS, Marker
 from .verdict import Frame, Verdict
 
-# Native frames that mean "this thread waits for somebody else".
-_BLOCKED_FRAME = re.compile(
-    r"futex|pthread_mutex_(?:clock|timed)?lock|__lll_lock_wait|pthread_cond_(?:timed|clock)?wait|sem_(?:timed|clock)?wait"
-    r"|take_gil|PyThread_acquire_lock|PyCOND_WAIT|pthread_join|pthread_clockjoin|pthread_rwlock_\w*lock"
-)
-# A wait with a timeout ends by itself, so it blocks nothing forever; unless it is the GIL's:
-# take_gil waits 5 ms at a time only to ask the holder to drop the GIL, and waits again.
-# (No join here: glibc's plain pthread_join runs through __pthread_clockjoin_ex.)
-_TIMED_FRAME = re.compile(r"pthread_cond_(?:timed|clock)wait|pthread_mutex_(?:timed|clock)lock|sem_(?:timed|clock)wait"
-                          r"|pthread_rwlock_(?:timed|clock)")
-_GIL_WAIT_FRAME = re.compile(r"\btake_gil\b")
-_BLOCKED_WCHAN = re.compile(r"futex")
-_NEUTRAL_WCHAN = re.compile(r"do_wait|wait4|pipe_read|pipe_wait")  # a parent waiting for its child
 _EVIDENCE_CONTEXT = re.compile(r"^\s*(?:READ|WRITE) of size .*|^\s*(?:Read|Write|Previous write|Previous read|Atomic \w+) of size .*"
                                r"|^(?:Address )?0x[0-9a-f]+ is located .*|^SUMMARY: \w+Sanitizer: .*|^\w*(?:Error|Exception): .*"
                                r"|^faultlab\.Detected: .*")
@@ -51,36 +39,6 @@ def _first_match(outcome: Outcome) -> tuple[Marker, re.Match, str] | None:
             if m:
                 return marker, m, text
     return None
-
-
-def _thread_blocked(thread: ThreadState) -> bool | None:
-    """True: waits on a lock (the GIL included); None: waits for a child, or in a timed wait
-    that no native stack explains; False: runs, sleeps, or waits with a timeout."""
-    if thread.native_stack:
-        top = " ".join(thread.native_stack[:8])
-        if _GIL_WAIT_FRAME.search(top):
-            return True
-        if thread.timed_wait or _TIMED_FRAME.search(top):
-            return False
-        if _BLOCKED_FRAME.search(top):
-            return True
-    if _BLOCKED_WCHAN.search(thread.wchan) and thread.state in ("S", "D"):
-        return None if thread.timed_wait else True
-    if _NEUTRAL_WCHAN.search(thread.wchan):
-        return None
-    return False
-
-
-def is_deadlock(threads: tuple[ThreadState, ...], *, certain: bool = False) -> bool:
-    """Some thread waits on a lock and none runs or sleeps; ``certain``: every thread waits on a lock.
-
-    The watchdog stops a run early only on a certain deadlock: a thread waiting for a child,
-    or in a timed wait whose stack is unknown, might still move things along.
-    """
-    judged = [_thread_blocked(t) for t in threads]
-    if certain:
-        return bool(judged) and all(j is True for j in judged)
-    return any(j is True for j in judged) and all(j is not False for j in judged)
 
 
 def _thread_lines(outcome: Outcome) -> tuple[str, ...]:

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import configurations, hang, stall
-from .classify import is_deadlock
 from .configurations import Configuration
 from .outcome import Outcome, ThreadState
 
@@ -167,7 +166,7 @@ def supervise(pid: int, wait, *, timeout: float, dump_dir: str, use_gdb: bool = 
 
     While it waits, the group is sampled (``stall.Watch``); once every thread has stood
     still in a lock wait for ``deadlock_after`` seconds (None or 0: never), the native
-    stacks are taken, and if ``classify.is_deadlock(..., certain=True)`` agrees the child
+    stacks are taken, and if ``stall.is_deadlock(..., certain=True)`` agrees the child
     is stopped there, with the same evidence as at a timeout. Otherwise it goes on, and
     nothing was written to its output. Times are measured from ``started`` (a
     ``time.monotonic()`` reading; default: now), the child's start.
@@ -194,7 +193,7 @@ def supervise(pid: int, wait, *, timeout: float, dump_dir: str, use_gdb: bool = 
                 break
             if watch is not None and watch.stalled(now):
                 suspects = hang.collect(pid, None, use_gdb=use_gdb)
-                if is_deadlock(suspects, certain=True):
+                if stall.is_deadlock(suspects, certain=True):
                     timed_out, stalled_at, called_at = True, watch.since, time.monotonic()
                     hang.dump_python_stacks(hang.group_members(pid), dump_dir)
                     threads = suspects

@@ -3,7 +3,7 @@
 A deadlocked child would otherwise wait out its whole timeout. The watch is cheap enough
 to run for a child's whole life (a few /proc reads per thread, every ``SAMPLE_EVERY_S``)
 and it only nominates: the watchdog confirms a stall with the native stacks
-(``classify.is_deadlock``) before it stops anything.
+(``is_deadlock``, below) before it stops anything.
 
 What counts: a thread sleeping (state S or D) in a futex wait. What does not: running,
 sleeping in nanosleep, polling, reading a pipe, waiting for a child. A futex wait with a
@@ -19,9 +19,11 @@ must only be found in the same wait at every sample.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 from . import hang
+from .outcome import ThreadState
 
 SAMPLE_EVERY_S = 0.05
 DEADLOCK_AFTER_S = 0.3  # how long every thread must stand still before the watchdog looks closer
@@ -131,3 +133,50 @@ class Watch:
         """The stacks say the current stall is no deadlock: do not nominate it again."""
         if self._current is not None:
             self._refuted.add(self._shape(self._current))
+
+
+# -- what a stalled group's threads say: blocked on a lock, or not --------------------------------
+
+# Native frames that mean "this thread waits for somebody else".
+_BLOCKED_FRAME = re.compile(
+    r"futex|pthread_mutex_(?:clock|timed)?lock|__lll_lock_wait|pthread_cond_(?:timed|clock)?wait|sem_(?:timed|clock)?wait"
+    r"|take_gil|PyThread_acquire_lock|PyCOND_WAIT|pthread_join|pthread_clockjoin|pthread_rwlock_\w*lock"
+)
+# A wait with a timeout ends by itself, so it blocks nothing forever; unless it is the GIL's:
+# take_gil waits 5 ms at a time only to ask the holder to drop the GIL, and waits again.
+# (No join here: glibc's plain pthread_join runs through __pthread_clockjoin_ex.)
+_TIMED_FRAME = re.compile(r"pthread_cond_(?:timed|clock)wait|pthread_mutex_(?:timed|clock)lock|sem_(?:timed|clock)wait"
+                          r"|pthread_rwlock_(?:timed|clock)")
+_GIL_WAIT_FRAME = re.compile(r"\btake_gil\b")
+_BLOCKED_WCHAN = re.compile(r"futex")
+_NEUTRAL_WCHAN = re.compile(r"do_wait|wait4|pipe_read|pipe_wait")  # a parent waiting for its child
+
+
+def _thread_blocked(thread: ThreadState) -> bool | None:
+    """True: waits on a lock (the GIL included); None: waits for a child, or in a timed wait
+    that no native stack explains; False: runs, sleeps, or waits with a timeout."""
+    if thread.native_stack:
+        top = " ".join(thread.native_stack[:8])
+        if _GIL_WAIT_FRAME.search(top):
+            return True
+        if thread.timed_wait or _TIMED_FRAME.search(top):
+            return False
+        if _BLOCKED_FRAME.search(top):
+            return True
+    if _BLOCKED_WCHAN.search(thread.wchan) and thread.state in ("S", "D"):
+        return None if thread.timed_wait else True
+    if _NEUTRAL_WCHAN.search(thread.wchan):
+        return None
+    return False
+
+
+def is_deadlock(threads: tuple[ThreadState, ...], *, certain: bool = False) -> bool:
+    """Some thread waits on a lock and none runs or sleeps; ``certain``: every thread waits on a lock.
+
+    The watchdog stops a run early only on a certain deadlock: a thread waiting for a child,
+    or in a timed wait whose stack is unknown, might still move things along.
+    """
+    judged = [_thread_blocked(t) for t in threads]
+    if certain:
+        return bool(judged) and all(j is True for j in judged)
+    return any(j is True for j in judged) and all(j is not False for j in judged)

@@ -9,8 +9,6 @@ from __future__ import annotations
 import importlib
 import sys
 
-from ..diagnosis.outcome import Outcome
-from ..diagnosis.runner import run
 from .catalog import Case, load_case
 from .native import use_variant
 
@@ -18,11 +16,6 @@ from .native import use_variant
 def call_command(target: str) -> list[str]:
     """The command that calls ``package.module:function`` in a fresh interpreter."""
     return [sys.executable, "-m", "faultlab.lab.drive", "--call", target]
-
-
-def run_callable(target: str, **run_options) -> Outcome:
-    """``runner.run`` of ``package.module:function``, called in a fresh interpreter."""
-    return run(call_command(target), **run_options)
 
 
 def call(target: str) -> None:

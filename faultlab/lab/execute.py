@@ -6,9 +6,12 @@ from dataclasses import dataclass
 
 from ..diagnosis import configurations, stall
 from ..diagnosis.classify import classify
+from ..diagnosis.outcome import Outcome
+from ..diagnosis.runner import run
 from ..diagnosis.configurations import Configuration
 from ..diagnosis.verdict import Verdict
 from .catalog import Case
+from .drive import call_command
 from .expect import Expect
 from .isolation import policy
 
@@ -61,3 +64,8 @@ def run_case(case: Case, variant: str, configuration: str | Configuration, *, ti
                               isolation=isolation, deadlock_after=deadlock_after)
     expect = case.expected(variant, config.name)
     return CaseResult(case.id, variant, config.name, expect.kind, classify(outcome), expect)
+
+
+def run_callable(target: str, **run_options) -> Outcome:
+    """``runner.run`` of ``package.module:function``, called in a fresh interpreter by the drive."""
+    return run(call_command(target), **run_options)

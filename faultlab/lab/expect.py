@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from ..diagnosis.kinds import KINDS
-from ..diagnosis.signature import meaningful
 from ..diagnosis.verdict import Frame, Verdict
 
 ACCESSES = ("READ", "WRITE")
@@ -36,6 +35,9 @@ def decisive_frame(verdict: Verdict) -> Frame | None:
     stack (innermost call first) speaks only when the native one says nothing. None when
     neither has a meaningful frame.
     """
+    # Imported here: declaring a case (in every child) needs none of the report sources matching does.
+    from ..diagnosis.signature import meaningful
+
     frames = meaningful(verdict.native_stack) or meaningful(verdict.python_stack)
     return frames[0] if frames else None
 

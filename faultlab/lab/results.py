@@ -20,7 +20,6 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from importlib import metadata
 from itertools import accumulate
 from os import PathLike
 
@@ -265,6 +264,8 @@ def configurations_of(results) -> tuple[str, ...]:
 
 
 def installed_version() -> str:
+    from importlib import metadata  # slow to import, and needed only when a file is written
+
     try:
         return metadata.version("faultlab")
     except metadata.PackageNotFoundError:
