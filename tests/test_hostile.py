@@ -7,11 +7,19 @@ says what went wrong in one line, and never runs what it reads.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import time
+from pathlib import Path
+
+import pytest
 
 import faultlab
 
 from conftest import PYTHON
+
+FAULTLAB = str(Path(PYTHON).with_name("faultlab"))
 
 LONG = 200_000
 
@@ -76,3 +84,81 @@ def test_a_thousand_asan_headlines_are_not_a_thousand_reads():
     verdict = faultlab.classify(outcome)
     assert time.perf_counter() - started < 5
     assert verdict.kind == "exit-nonzero"
+
+
+# -- bytes neutralised at the terminal -----------------------------------------------------------
+
+# A new window title, a cleared screen, an OSC 8 link, a one-byte CSI (C1, as UTF-8), the
+# cursor sent back, a right-to-left override, and a carriage return over the line.
+HOSTILE = ("\x1b]0;pwned\x07 \x1b[2J \x1b]8;;https://evil.example/\x1b\\click\x1b]8;;\x1b\\"
+           " \u009b31m \x08\x7f \u202etxt.exe\rERASED")
+SHOWN = ("\\x1b]0;pwned\\x07 \\x1b[2J \\x1b]8;;https://evil.example/\\x1b\\click\\x1b]8;;\\x1b\\"
+         " \\u009b31m \\x08\\x7f \\u202etxt.exe")  # the CR ends the line for whoever splits it
+
+
+def _raw_controls(text: str) -> list[str]:
+    """The control, C1 and bidi characters of ``text`` other than newline and tab."""
+    return sorted({c for c in text if (ord(c) < 0x20 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0
+                   or 0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069})
+
+
+def _faultlab(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([FAULTLAB, *args], capture_output=True, text=True, errors="surrogateescape", timeout=120)
+
+
+@pytest.mark.parametrize("code", [
+    # Into the evidence of a segfault: an exception line on stderr, then the crash.
+    f"import ctypes, sys; sys.stderr.write('ValueError: ' + {HOSTILE!r} + '\\n'); sys.stderr.flush(); ctypes.string_at(0)",
+    # Into the summary and evidence: the exception's own message.
+    f"raise ValueError({HOSTILE!r})",
+], ids=["segfault", "exception"])
+def test_diagnose_shows_a_childs_escape_sequences_escaped(code):
+    done = _faultlab("diagnose", "--", PYTHON, "-c", code)
+    assert done.returncode == 1, done.stderr
+    assert _raw_controls(done.stdout) == [], done.stdout
+    assert SHOWN in done.stdout, done.stdout
+    assert "ValueError: " + SHOWN in done.stdout
+
+
+def test_diagnose_json_stays_json():
+    done = _faultlab("diagnose", "--json", "--", PYTHON, "-c", f"raise ValueError({HOSTILE!r})")
+    assert json.loads(done.stdout)["summary"].startswith("ValueError: " + HOSTILE[:40])
+    assert _raw_controls(done.stdout) == []
+
+
+def test_printable_keeps_text_and_tabs_and_escapes_the_rest():
+    from faultlab.reports.terminal import printable
+
+    assert printable("héllo\tworld — ✓") == "héllo\tworld — ✓"
+    assert printable(HOSTILE) == SHOWN + "\\rERASED"
+    assert printable("a\nb\u2028c\x7f\x9f\u2066") == "a\\nb\\u2028c\\x7f\\u009f\\u2066"
+
+
+HOSTILE_CASE = '''
+"""A driver whose exception message carries terminal escapes."""
+from faultlab.lab.catalog import Case
+
+case = Case(id="swallowed-error/hostile-message", mode="swallowed-error", cwe="CWE-252",
+            title="raises with escapes", explanation=__doc__, expect={{"none": "segv"}}, fix_in="binding")
+
+@case.broken
+def broken():
+    raise ValueError({hostile!r})
+
+@case.fixed
+def fixed():
+    pass
+'''
+
+
+def test_a_pytest_failure_shows_a_childs_escape_sequences_escaped(tmp_path):
+    (tmp_path / "native").mkdir()
+    (tmp_path / "cases" / "swallowed_error").mkdir(parents=True)
+    (tmp_path / "cases" / "swallowed_error" / "case_hostile.py").write_text(HOSTILE_CASE.format(hostile=HOSTILE))
+    env = dict(os.environ, FAULTLAB_ROOT=str(tmp_path), FAULTLAB_CACHE=str(tmp_path / "cache"))
+    done = subprocess.run([PYTHON, "-m", "pytest", "cases/", "-p", "no:cacheprovider", "-p", "no:xdist"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, errors="surrogateescape", timeout=300)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "swallowed-error/hostile-message: expected segv" in done.stdout or "python-exception" in done.stdout
+    assert "ValueError: " + SHOWN in done.stdout, done.stdout
+    assert _raw_controls(done.stdout) == [], done.stdout
