@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -162,3 +163,59 @@ def test_a_pytest_failure_shows_a_childs_escape_sequences_escaped(tmp_path):
     assert "swallowed-error/hostile-message: expected segv" in done.stdout or "python-exception" in done.stdout
     assert "ValueError: " + SHOWN in done.stdout, done.stdout
     assert _raw_controls(done.stdout) == [], done.stdout
+
+
+# -- artifacts are data, never code --------------------------------------------------------------
+
+EVIL_HARNESS = '''
+from faultlab.fuzzing.target import FuzzTarget
+TARGET = FuzzTarget(mode="lifetime", cwe="CWE-416", expect="heap-use-after-free")
+open({marker!r}, "w").write("ran")
+'''
+VERDICT = {"kind": "heap-use-after-free", "mode": "lifetime", "cwe": "CWE-416", "security": True,
+           "summary": "a stored finding", "signature": "0123456789abcdef"}
+
+
+def _artifact(tmp_path: Path, finding: dict | str, verdict: dict | str = VERDICT) -> Path:
+    folder = tmp_path / "artifact"
+    folder.mkdir()
+    (folder / "input").write_bytes(b"x")
+    for name, content in (("finding.json", finding), ("verdict.json", verdict)):
+        (folder / name).write_text(content if isinstance(content, str) else json.dumps(content))
+    return folder
+
+
+def _rejected(folder: Path) -> str:
+    done = _faultlab("fuzz", "--reproduce", str(folder))
+    assert done.returncode == 2, done
+    assert done.stdout == ""
+    assert done.stderr.startswith("faultlab: ") and done.stderr.count("\n") == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    return done.stderr
+
+
+def test_a_findings_harness_path_is_never_run(tmp_path):
+    marker = tmp_path / "the-harness-ran"
+    evil = tmp_path / "evil.py"
+    evil.write_text(EVIL_HARNESS.format(marker=str(marker)))
+    folder = _artifact(tmp_path, {"target": "evil", "harness": str(evil), "variant": "broken"})
+    assert "no fuzz target 'evil'" in _rejected(folder)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("finding, verdict, message", [
+    ({"target": "../../etc/x", "variant": "broken"}, VERDICT, r"target '\.\./\.\./etc/x' is not a fuzz target's name"),
+    ({"target": "/etc/passwd", "variant": "broken"}, VERDICT, r"is not a fuzz target's name"),
+    ({"target": "probe.py", "variant": "broken"}, VERDICT, r"is not a fuzz target's name"),
+    ('{"target": "encoding_mutf8", "vari', VERDICT, r"finding\.json is not valid JSON: "),
+    ("[" * 100_000 + "]" * 100_000, VERDICT, r"finding\.json is not valid JSON: nested too deeply"),
+    ('["encoding_mutf8", "broken"]', VERDICT, r"finding\.json must hold a JSON object, not list"),
+    ({"target": 7, "variant": "broken"}, VERDICT, r"'target' must be a str"),
+    ({"target": "encoding_mutf8", "variant": "../x"}, VERDICT, r"variant '\.\./x' is not one of broken, fixed"),
+    ({"target": "encoding_mutf8", "variant": "broken"}, {"kind": "segv"}, r"verdict\.json has no 'mode'"),
+    ({"target": "encoding_mutf8", "variant": "broken"}, {**VERDICT, "kind": "rm -rf"}, r"kind 'rm -rf' is not a verdict kind"),
+    ({"target": "encoding_mutf8", "variant": "broken"}, " " * (2 << 20), r"verdict\.json is larger than"),
+], ids=["dotdot", "absolute", "suffix", "truncated", "deep", "list", "target-type", "variant", "verdict-keys",
+        "verdict-kind", "huge"])
+def test_a_malformed_artifact_is_one_line_and_exit_2(tmp_path, finding, verdict, message):
+    assert re.search(message, _rejected(_artifact(tmp_path, finding, verdict)))
