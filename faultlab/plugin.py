@@ -21,7 +21,7 @@ from .lab.build import BuildError, project_root
 from .lab.execute import run_case
 from .lab.isolation import policy
 from .lab.results import CaseRecord, CaseRun, Results
-from .reports.terminal import format_verdict
+from .reports.terminal import format_verdict, printable
 
 
 def pytest_addoption(parser):
@@ -104,9 +104,9 @@ class CaseItem(pytest.Item):
             failure = excinfo.value
             shown = {r.verdict.kind: r for r in failure.results}.values()
             body = "\n\n".join(format_verdict(r.verdict, title=f"{self.variant} under {self.sanitizer}") for r in shown)
-            return f"{self.case.id}: {failure.why}\n\n{body}"
+            return f"{self.case.id}: {printable(failure.why)}\n\n{body}"
         if isinstance(excinfo.value, (BuildError, catalog.CatalogError)):
-            return f"{self.case.id}: {excinfo.value}"
+            return printable(f"{self.case.id}: {excinfo.value}")
         return super().repr_failure(excinfo)
 
     def reportinfo(self):

@@ -12,6 +12,7 @@ import sys
 
 from ..diagnosis import configurations
 from ..lab import build, catalog
+from ..reports.terminal import printable
 from . import EXIT_FAULT, EXIT_USAGE, UsageError
 from . import bench, demo, diagnose, doctor, explain, fuzz, report, run
 from . import build as build_command
@@ -44,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, build.BuildError, catalog.CatalogError, configurations.ConfigurationError) as exc:
         if debug:
             raise
-        print(f"faultlab: {exc}", file=sys.stderr)
+        print(f"faultlab: {printable(str(exc))}", file=sys.stderr)  # it may quote a file or a child
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

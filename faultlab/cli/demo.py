@@ -20,7 +20,7 @@ from ..lab.build import BuildError
 from ..lab.execute import CaseResult, run_case
 from ..lab.isolation import policy
 from ..lab.lessons import Marked, marked_lines
-from ..reports.terminal import fit
+from ..reports.terminal import fit, printable
 from ..diagnosis.kinds import MODES
 from .progress import Palette, Progress, colour_enabled, terminal_width
 from ..diagnosis.signature import meaningful
@@ -49,19 +49,20 @@ class DemoView:
 
     def case_header(self, index: int, total: int, case: catalog.Case, sanitizer: str) -> list[str]:
         rule = "━" * max(self.width - 1, 10) if self.p.enabled else "=" * max(self.width - 1, 10)
-        head = f"[{index}/{total}] {case.id}  {case.cwe}  under {sanitizer}"
-        return ["", self.p.dim(rule), self.p.bold(head), *fit(case.title, self.width, "  ")]
+        head = printable(f"[{index}/{total}] {case.id}  {case.cwe}  under {sanitizer}")
+        return ["", self.p.dim(rule), self.p.bold(head), *fit(printable(case.title), self.width, "  ")]
 
     def marked(self, label: str, marks: list[Marked]) -> list[str]:
         lines = []
         for m in marks[:2]:
-            lines += fit(f"{label} {m.path}:{m.line}", self.width, "  ")
-            for piece in fit(m.code.strip(), self.width, "      "):
+            lines += fit(printable(f"{label} {m.path}:{m.line}"), self.width, "  ")
+            for piece in fit(printable(m.code.strip()), self.width, "      "):
                 lines.append(self.p.yellow(piece) if label == "bug" else self.p.green(piece))
-            lines += [self.p.dim(x) for x in fit(f"{m.tag}: {m.note}", self.width, "      ")]
+            lines += [self.p.dim(x) for x in fit(printable(f"{m.tag}: {m.note}"), self.width, "      ")]
         return lines
 
     def verdict(self, result: CaseResult) -> list[str]:
+        """The verdict's lines; every string that came from the child is made printable before it is coloured."""
         v = result.verdict
         p = self.p
         if result.passed:
@@ -74,9 +75,10 @@ class DemoView:
         lines = [head]
         if v.kind == "ok" and result.passed:
             return lines
-        decisive = _decisive_evidence(v.evidence) if v.evidence else ""
-        if not (decisive and v.summary.startswith(decisive)):  # an oracle's message is summary and evidence at once
-            lines += fit(v.summary, self.width, "    ")
+        decisive = printable(_decisive_evidence(v.evidence)) if v.evidence else ""
+        summary = printable(v.summary)
+        if not (decisive and summary.startswith(decisive)):  # an oracle's message is summary and evidence at once
+            lines += fit(summary, self.width, "    ")
         if decisive:
             pieces = fit(decisive, self.width - 2, "    ")
             lines += [p.paint(("    > " if i == 0 else "      ") + piece[4:], "yellow", "bold")
@@ -84,10 +86,10 @@ class DemoView:
         python_top = meaningful(v.python_stack)[:1]
         native_top = meaningful(v.native_stack)[:2]
         if python_top:
-            lines += fit(f"Python  {python_top[0]}", self.width, "    ")
+            lines += fit(printable(f"Python  {python_top[0]}"), self.width, "    ")
         for frame in native_top:
-            lines += fit(f"native  {frame}", self.width, "    ")
-        for thread in [t for t in v.threads if t != decisive][:2]:
+            lines += fit(printable(f"native  {frame}"), self.width, "    ")
+        for thread in [printable(t) for t in v.threads if printable(t) != decisive][:2]:
             lines += fit(f"thread  {thread}", self.width, "    ")
         return lines
 
@@ -114,7 +116,7 @@ def _show_case(case: catalog.Case, config: str, view: "DemoView", progress: Prog
             result = run_case(case, variant, config, isolation=isolation)
         except BuildError as exc:
             progress.done()
-            progress.echo(view.p.red(f"  {variant}: build failed: {exc}"))
+            progress.echo(view.p.red(printable(f"  {variant}: build failed: {exc}")))
             unexpected += 1
             continue
         progress.done()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..fuzzing import Artifact, FuzzSetupError, discover, find, fuzz, minimize, reproduce
 from ..lab.catalog import VARIANTS
-from ..reports.terminal import format_verdict
+from ..reports.terminal import format_verdict, printable
 from . import EXIT_FAULT, EXIT_OK, UsageError
 from .progress import Progress
 
@@ -135,7 +135,7 @@ def _describe(result) -> str:
         lines.append(f"  libFuzzer saved {path}, but its replay did not crash (flaky, or a resource limit)")
     if result.seeds_added:
         lines.append(f"  merged {result.seeds_added} input(s) into fuzz/corpus/{t.name}/")
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)
 
 
 def _reproduce(args) -> int:
@@ -157,5 +157,5 @@ def _reproduce(args) -> int:
             print(f"minimized: {shrunk[0]} -> {shrunk[1]} bytes" if shrunk
                   else "minimize: nothing smaller crashed the same way")
         print("signature: same as stored" if same
-              else f"signature: DIFFERS from the stored {artifact.verdict.signature}")
+              else printable(f"signature: DIFFERS from the stored {artifact.verdict.signature}"))
     return EXIT_OK if verdict.ok else EXIT_FAULT

@@ -7,6 +7,7 @@ timeouts, signals and the exit status.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from . import configurations, stacks
@@ -23,9 +24,50 @@ _EVIDENCE_CONTEXT = re.compile(r"^\s*(?:READ|WRITE) of size .*|^\s*(?:Read|Write
 _CESU_BYTES = re.compile(r"(?:\\xed\\x[ab][0-9a-f](?:\\x[89ab][0-9a-f])?|\\xc0\\x80|0xed 0x[ab][0-9a-f]|\bed [ab][0-9a-f] [89ab][0-9a-f]\b|\bc0 80\b)", re.I)
 _ASAN_PID = re.compile(r"^==\d+==")
 
+# The longest line the classifier reads. A child can print a megabyte on one line; the
+# markers and frames of real reports fit in a few hundred characters, so an over-long
+# line keeps its head (where markers start) and its tail (where a frame's place is), and
+# says what was cut. With every pattern linear, this bounds the cost of each line.
+LINE_LIMIT = 4096
+_HEAD, _TAIL = 3072, 1024
+
+
+def cut_long_lines(text: str) -> str:
+    """``text`` with every line longer than ``LINE_LIMIT`` cut in the middle, the cut marked."""
+    lines = text.split("\n")
+    if all(len(line) <= LINE_LIMIT for line in lines):
+        return text
+    return "\n".join(line if len(line) <= LINE_LIMIT
+                     else f"{line[:_HEAD]}…[faultlab: {len(line) - _HEAD - _TAIL} characters cut]…{line[-_TAIL:]}"
+                     for line in lines)
+
+
+def _bounded(outcome: Outcome) -> Outcome:
+    """The outcome as the classifier reads it: no line longer than ``LINE_LIMIT``."""
+    threads = tuple(dataclasses.replace(t, native_stack=tuple(cut_long_lines(line) for line in t.native_stack))
+                    for t in outcome.threads)
+    return dataclasses.replace(outcome, stdout=cut_long_lines(outcome.stdout), stderr=cut_long_lines(outcome.stderr),
+                               threads=threads)
+
 
 def _text_markers():
     return [m for m in MARKERS if m.pattern]
+
+
+_LOOKS_AHEAD = "(?=(?:\\n"  # a marker whose headline needs a line further down (ASan's unknown-crash)
+
+
+def _search(marker: Marker, text: str) -> re.Match | None:
+    """``marker.regex.search(text)``, in time linear in ``text``.
+
+    A marker that looks ahead over the following lines is tried at the first line of its
+    headline only: a later headline sees fewer lines ahead, so it cannot match where the
+    first did not, and a thousand headlines must not cost a thousand reads of the rest.
+    """
+    if _LOOKS_AHEAD not in marker.pattern:
+        return marker.regex.search(text)
+    first = re.compile(marker.pattern.split(_LOOKS_AHEAD)[0], re.MULTILINE).search(text)
+    return marker.regex.match(text, first.start()) if first else None
 
 
 def _first_match(outcome: Outcome) -> tuple[Marker, re.Match, str] | None:
@@ -35,7 +77,7 @@ def _first_match(outcome: Outcome) -> tuple[Marker, re.Match, str] | None:
         if marker.kind == "python-exception" and outcome.exit_code == 0:
             continue
         for text in streams:
-            m = marker.regex.search(text)
+            m = _search(marker, text)
             if m:
                 return marker, m, text
     return None
@@ -96,7 +138,8 @@ def setup_hint(headline: str) -> str:
 
 def _summary(kind: str, headline: str, native: tuple[Frame, ...], python: tuple[Frame, ...]) -> str:
     where = meaningful(native)[:1] or meaningful(python)[:1]
-    headline = re.sub(r"\s*\(pc 0x.*$|\s+at pc 0x.*$|\s+on address 0x[0-9a-f]+", "", headline)
+    # (?<!\s): a run of blanks is tried from its start only, not from each of its blanks.
+    headline = re.sub(r"(?<!\s)(?:\s*\(pc 0x.*$|\s+at pc 0x.*$|\s+on address 0x[0-9a-f]+)", "", headline)
     text = headline if headline else KINDS[kind].description
     if where:
         text += f" in {where[0]}"
@@ -104,6 +147,7 @@ def _summary(kind: str, headline: str, native: tuple[Frame, ...], python: tuple[
 
 
 def classify(outcome: Outcome) -> Verdict:
+    outcome = _bounded(outcome)
     native: tuple[Frame, ...] = ()
     python = stacks.python_stack(outcome.stderr)
     threads: tuple[str, ...] = ()
@@ -119,7 +163,7 @@ def classify(outcome: Outcome) -> Verdict:
         native = stacks.sanitizer_stack(text[match.start():]) if marker.source in ("asan", "tsan", "ubsan", "lsan") else ()
         if marker.source == "jvm":
             native = stacks.jvm_frames(text[match.start():])
-            headline = "the JVM caught " + re.sub(r"^#\s+|\s+at pc=.*$", "", headline)
+            headline = "the JVM caught " + re.sub(r"^#\s+|(?<!\s)\s+at pc=.*$", "", headline)
         if marker.kind == "swallowed-exception":
             python = stacks.python_stack(text[match.start():])
         if not python and text is outcome.stdout:

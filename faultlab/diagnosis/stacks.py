@@ -13,10 +13,11 @@ from pathlib import Path
 from .sources import RUNTIME_PATHS, asan, cpython, jvm
 from .verdict import Frame
 
-# gdb: "#0  0x00007f.. in pthread_mutex_lock () from /lib/libc.so.6" or "#2  lock_both (a=1) at x.c:12"
-_GDB_FRAME = re.compile(
-    r"^#(?P<n>\d+)\s+(?:0x[0-9a-f]+\s+in\s+)?(?P<func>[^\s(]+)\s*(?:\(.*?\))?\s*(?:at\s+(?P<file>\S+?):(?P<line>\d+)|from\s+(?P<obj>\S+))?\s*$"
-)
+# gdb: "#0  0x00007f.. in pthread_mutex_lock () from /lib/libc.so.6" or "#2  lock_both (a=1) at x.c:12".
+# The head is one regex; the arguments and the place are taken from the line's end, because a
+# regex of optional groups and blanks around ``\(.*?\)`` backtracks cubically on a long line.
+_GDB_HEAD = re.compile(r"#(?P<n>\d+)\s+(?:0x[0-9a-f]+\s+in\s+)?(?P<func>[^\s(]+)")
+_GDB_PLACE = re.compile(r"at\s+(?P<file>\S+):(?P<line>\d+)|from\s+(?P<obj>\S+)")
 _BARE_ADDRESS = re.compile(r"^0x[0-9a-f]+$")
 _PACKAGE = Path(__file__).resolve().parents[1].as_posix() + "/"  # the installed faultlab/, wherever it is
 
@@ -81,11 +82,28 @@ def jvm_frames(text: str) -> tuple[Frame, ...]:
 def gdb_stack(lines: tuple[str, ...] | list[str]) -> tuple[Frame, ...]:
     frames = []
     for line in lines:
-        m = _GDB_FRAME.match(line.strip())
-        if m:
-            file = m.group("file") or m.group("obj")
-            frames.append(Frame(m.group("func"), _module(file), int(m.group("line")) if m.group("line") else None))
+        frame = _gdb_frame(line.strip())
+        if frame:
+            frames.append(frame)
     return tuple(frames)
+
+
+def _gdb_frame(line: str) -> Frame | None:
+    """One gdb backtrace line: ``#N [0xADDR in] FUNC [(ARGS)] [at FILE:LINE | from OBJECT]``, or None."""
+    head = _GDB_HEAD.match(line)
+    if not head:
+        return None
+    rest = line[head.end():].strip()
+    words = rest.rsplit(None, 2)  # [ARGS,] "at"|"from", FILE:LINE|OBJECT
+    place = _GDB_PLACE.fullmatch(" ".join(words[-2:])) if len(words) >= 2 else None
+    if place:
+        rest = words[0] if len(words) == 3 else ""
+    if rest and not (rest.startswith("(") and rest.endswith(")")):
+        return None
+    if not place:
+        return Frame(head.group("func"), "")
+    return Frame(head.group("func"), _module(place.group("file") or place.group("obj")),
+                 int(place.group("line")) if place.group("line") else None)
 
 
 def python_stack(text: str) -> tuple[Frame, ...]:

@@ -14,6 +14,7 @@ import datetime
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -23,6 +24,8 @@ from pathlib import Path
 from ..lab import build
 from ..diagnosis import runner
 from ..diagnosis.classify import classify
+from ..diagnosis.kinds import KINDS
+from ..lab.catalog import VARIANTS
 from ..diagnosis.verdict import Verdict
 from .coverage import FuzzSetupError, runtime
 from .target import FuzzTarget, find
@@ -122,19 +125,70 @@ class Artifact:
 
     @classmethod
     def open(cls, path: str | Path) -> "Artifact":
+        """Read a stored finding as data: a downloaded artifact names its target, it never points at code.
+
+        The harness is found by the target's name among ``fuzz/``'s (or faultlab's own probe), whatever ``finding.json``
+        says its path was; every field is checked (type, size) and a bad one is a one-line error.
+        """
         path = Path(path)
+        meta = _json_object(path / "finding.json")
+        data = _json_object(path / "verdict.json")
+        name = _field(meta, "finding.json", "target", str)
+        if not _TARGET_NAME.fullmatch(name):
+            raise FuzzSetupError(f"{path / 'finding.json'}: target {name[:80]!r} is not a fuzz target's name")
+        variant = _field(meta, "finding.json", "variant", str)
+        if variant not in VARIANTS:
+            raise FuzzSetupError(f"{path / 'finding.json'}: variant {variant[:80]!r} is not one of {', '.join(VARIANTS)}")
+        native_coverage = meta.get("native_coverage", True)
+        if not isinstance(native_coverage, bool):
+            raise FuzzSetupError(f"{path / 'finding.json'}: native_coverage must be true or false")
+        for key in ("kind", "mode", "summary", "signature"):
+            _field(data, "verdict.json", key, str)
+        if data["kind"] not in KINDS:
+            raise FuzzSetupError(f"{path / 'verdict.json'}: kind {data['kind'][:80]!r} is not a verdict kind")
         try:
-            meta = json.loads((path / "finding.json").read_text())
-            verdict = Verdict.from_dict(json.loads((path / "verdict.json").read_text()))
-        except (OSError, ValueError) as exc:
-            raise FuzzSetupError(f"{path} is not a fuzz artifact (finding.json, verdict.json): {exc}") from None
-        harness = meta.get("harness", "")
-        target = find(harness if harness and Path(harness).is_file() else meta["target"])
-        return cls(path, target, meta["variant"], bool(meta.get("native_coverage", True)), verdict)
+            verdict = Verdict.from_dict(data)
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise FuzzSetupError(f"{path / 'verdict.json'} is not a verdict: {exc}") from None
+        return cls(path, find(str(SHIPPED[name])) if name in SHIPPED else find(name), variant, native_coverage,
+                   verdict)
 
     @property
     def input(self) -> Path:
         return self.path / "input"
+
+
+_TARGET_NAME = re.compile(r"[a-z0-9_][a-z0-9_-]{0,99}")  # fuzz/<name>.py: no path, no "..", no suffix
+# Harnesses faultlab ships itself, beside fuzz/'s: the probe ``faultlab doctor`` runs.
+SHIPPED = {"probe": Path(__file__).with_name("probe.py")}
+JSON_LIMIT = 1 << 20  # bytes: a finding.json or verdict.json faultlab writes is a few kilobytes
+
+
+def _json_object(path: Path) -> dict:
+    """The JSON object in ``path``, read at most ``JSON_LIMIT`` bytes of it."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(JSON_LIMIT + 1)
+    except OSError as exc:
+        raise FuzzSetupError(f"{path.parent} is not a fuzz artifact: cannot read {path.name}: {exc.strerror}") from None
+    if len(raw) > JSON_LIMIT:
+        raise FuzzSetupError(f"{path} is larger than {JSON_LIMIT} bytes: not a fuzz artifact")
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as exc:  # RecursionError: nesting deeper than the parser's stack
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc).splitlines()[0]
+        raise FuzzSetupError(f"{path} is not valid JSON: {why}") from None
+    if not isinstance(data, dict):
+        raise FuzzSetupError(f"{path} must hold a JSON object, not {type(data).__name__}")
+    return data
+
+
+def _field(data: dict, file: str, key: str, kind: type):
+    if key not in data:
+        raise FuzzSetupError(f"{file} has no {key!r}: not a fuzz artifact")
+    if not isinstance(data[key], kind):
+        raise FuzzSetupError(f"{file}: {key!r} must be a {kind.__name__}")
+    return data[key]
 
 
 def reproduce(artifact: Artifact, *, variant: str | None = None) -> Verdict:

@@ -1,4 +1,4 @@
-"""A verdict as a person reads it in a terminal."""
+"""A verdict as a person reads it in a terminal, and untrusted text made safe to print there."""
 
 from __future__ import annotations
 
@@ -10,6 +10,29 @@ from ..diagnosis.verdict import Frame, Verdict
 from ..lab.results import FIX_PLACES, CaseRecord, Marked
 
 SHOWN_FRAMES = 8
+
+
+def _escape(code: int) -> str:
+    short = {0x0A: "\\n", 0x0D: "\\r"}
+    return short.get(code) or (f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}")
+
+
+# What a child or a downloaded file cannot be allowed to send to a terminal: the C0 controls
+# (ESC starts CSI and OSC sequences: a new window title, a cleared screen, a planted OSC 8
+# link; CR and BS overwrite what is shown), DEL, the C1 controls (U+009B is a one-character
+# CSI), the bidi overrides and isolates that reorder what is read, and the Unicode line
+# and paragraph separators. Tab stays: it moves the cursor right and cannot hide anything.
+_UNPRINTABLE = {code: _escape(code) for code in (*range(0x00, 0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F),
+                                                 *range(0x2066, 0x206A), 0x2028, 0x2029) if code != 0x09}
+
+
+def printable(text: str) -> str:
+    """``text`` with every control, escape and bidi character shown as its escape (``\\x1b``, ``\\r``, ``\\u009b``).
+
+    Everything a child printed or a file held passes through here on its way to a person's
+    terminal; JSON output does not need it (``json.dumps`` escapes the same characters).
+    """
+    return text.translate(_UNPRINTABLE)
 
 
 def _stack_lines(title: str, frames: tuple[Frame, ...]) -> list[str]:
@@ -37,7 +60,7 @@ def format_verdict(verdict: Verdict, *, title: str = "") -> str:
     if verdict.threads:
         lines.append("  threads:")
         lines += [f"    {t}" for t in verdict.threads]
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)
 
 
 # -- a case's explanation ------------------------------------------------------------------------
@@ -135,4 +158,4 @@ def format_explanation(e: CaseRecord, width: int = 80) -> str:
     if not e.native_diffs and e.fix_in in ("native", "both"):
         lines.append("")
         lines.append("  (no #ifdef FAULTLAB_FIXED found in the native sources)")
-    return "\n".join(line.rstrip() for line in lines)
+    return "\n".join(printable(line.rstrip()) for line in lines)

@@ -87,8 +87,9 @@ MARKERS = (
            precedence=260),
 )
 
+# The function ends on a non-space, so a run of blanks is scanned once, not once per blank.
 FRAME = re.compile(
-    r"^\s*#(?P<n>\d+)\s+(?:0x[0-9a-f]+\s+in\s+)?(?P<func>\S.*?)\s+"
+    r"^\s*#(?P<n>\d+)\s+(?:0x[0-9a-f]+\s+in\s+)?(?P<func>\S(?:.*?\S)?)\s+"
     r"(?:\((?P<obj>[^()]+?)\+0x[0-9a-f]+\)|(?P<file>\S+?)(?::(?P<line>\d+))?(?::\d+)?(?:\s+\((?P<obj2>[^()]+?)\+0x[0-9a-f]+\))?)"
     r"(?:\s+\(BuildId: [0-9a-f]+\))?\s*$"
 )

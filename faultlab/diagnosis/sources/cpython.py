@@ -42,8 +42,10 @@ MARKERS = (
            "Traceback (most recent call last):", "and the exit status is not 0", precedence=550),
 )
 
-TRACEBACK_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>.+?)\s*$')
-FAULTHANDLER_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<func>.+?)\s*$')
+# The function runs to the line's last non-space (``.*\S``, not ``.+?\s*$``, which rescans
+# every run of blanks from each of its characters: seconds on a 100 KB line).
+TRACEBACK_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>.*\S|.)\s*$')
+FAULTHANDLER_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<func>.*\S|.)\s*$')
 FAULTHANDLER_THREAD = re.compile(r"^(?:Current thread|Thread) 0x[0-9a-f]+ \(most recent call first\):")
 
 RUNTIME_PATHS = (
