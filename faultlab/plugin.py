@@ -10,11 +10,14 @@ on its items' reports, so the file shows the case as it was when it ran.
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
 import pytest
 
+from .cli import options
+from .diagnosis import configurations
 from .reports import atomic
 from .lab import catalog, lessons, toolchain
 from .lab.build import BuildError, project_root
@@ -38,8 +41,26 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    check_options(config)
     if config.getoption("faultlab_report") or config.getoption("faultlab_sarif"):
         config.pluginmanager.register(ResultCollector(config), "faultlab-results")
+
+
+def check_options(config) -> None:
+    """Every faultlab option means something, and every output path is writable, before a single item runs."""
+    unknown = [name for name in config.getoption("faultlab_sanitizer") or () if name not in configurations.NAMES]
+    if unknown:
+        raise pytest.UsageError(f"--faultlab-sanitizer {', '.join(unknown)}: "
+                                f"choose from {', '.join(configurations.NAMES)}")
+    if config.getoption("faultlab_repeat") < 1:
+        raise pytest.UsageError(f"--faultlab-repeat {config.getoption('faultlab_repeat')}: must be at least 1")
+    for option in ("faultlab_report", "faultlab_sarif"):
+        path = config.getoption(option)
+        if path and not hasattr(config, "workerinput"):  # the controller writes the files
+            try:
+                options.writable_file(path)
+            except argparse.ArgumentTypeError as exc:
+                raise pytest.UsageError(f"--{option.replace('_', '-')} {exc}") from None
 
 
 def pytest_collect_file(file_path: Path, parent):
@@ -82,7 +103,7 @@ class CaseItem(pytest.Item):
         missing = [r for r in self.case.requires if not toolchain.available(r)]
         if missing:
             pytest.skip(f"{self.case.id} needs {', '.join(missing)}, not found on this machine")
-        repeat = max(1, self.config.getoption("faultlab_repeat"))
+        repeat = self.config.getoption("faultlab_repeat")
         isolation = self.config.getoption("faultlab_isolation")
         results = [run_case(self.case, self.variant, self.sanitizer, isolation=isolation) for _ in range(repeat)]
         first = results[0]
@@ -153,11 +174,13 @@ class ResultCollector:
         if hasattr(self.config, "workerinput"):
             return  # an xdist worker: the controller writes the files
         results = Results.recorded(self.results, self.cases, str(project_root().resolve()))
+        outputs = {}  # both files or neither
         report = self.config.getoption("faultlab_report")
         if report:
-            atomic.write_text(report, results.to_json())
+            outputs[report] = results.to_json()
         sarif_path = self.config.getoption("faultlab_sarif")
         if sarif_path:
             from .reports.sarif import to_sarif
 
-            atomic.write_text(sarif_path, json.dumps(to_sarif(results), indent=1))
+            outputs[sarif_path] = json.dumps(to_sarif(results), indent=1)
+        atomic.write_all(outputs)

@@ -26,12 +26,16 @@ def run_pytest(root: Path, *args: str) -> subprocess.CompletedProcess:
                           env=env_for(root), capture_output=True, text=True, errors="backslashreplace", timeout=300)
 
 
-def faultlab(root: Path | None, *args: str, timeout: float = 300, **env: str) -> subprocess.CompletedProcess:
-    """``faultlab ARGS`` as a user runs it, in ``root`` (a test project) or, with None, the real project."""
+def faultlab(root: Path | None, *args: str, timeout: float = 300, errors: str = "backslashreplace",
+             **env: str) -> subprocess.CompletedProcess:
+    """``faultlab ARGS`` as a user runs it, in ``root`` (a test project) or, with None, the real project.
+
+    ``errors="surrogateescape"`` keeps every byte the command wrote visible as itself.
+    """
     environ = env_for(root, **env) if root else {**{k: v for k, v in os.environ.items()
                                                      if k not in ("NO_COLOR", "FORCE_COLOR", "CI")}, **env}
     return subprocess.run([sys.executable, "-m", "faultlab", *args], cwd=root or Path(__file__).parents[1],
-                          env=environ, capture_output=True, text=True, errors="backslashreplace", timeout=timeout)
+                          env=environ, capture_output=True, text=True, errors=errors, timeout=timeout)
 
 
 def fail_message(proc: subprocess.CompletedProcess) -> str:

@@ -54,12 +54,12 @@ def test_the_readable_report():
     (("--",), r"diagnose needs a command: .*"),
     (("--sanitizer", "msan", "--", "true"), r"argument --sanitizer: invalid choice: 'msan' \(choose from .*'asan'.*\)"),
     (("--", "/nonexistent/widget-tool", "--check"), r"cannot start /nonexistent/widget-tool: No such file or directory"),
-    (("--timeout", "soon", "--", "true"), r"argument --timeout: invalid float value: 'soon'"),
-    (("--timeout", "0", "--", "true"), r"--timeout must be a positive number of seconds"),
-    (("--timeout", "-3", "--", "true"), r"--timeout must be a positive number of seconds"),
-    (("--timeout", "nan", "--", "true"), r"--timeout must be a positive number of seconds"),
-    (("--timeout", "inf", "--", "true"), r"--timeout must be a positive number of seconds"),
-    (("--memory-mb", "-5", "--", "true"), r"--memory-mb must be a positive number of megabytes"),
+    (("--timeout", "soon", "--", "true"), r"argument --timeout: 'soon' is not a number"),
+    (("--timeout", "0", "--", "true"), r"argument --timeout: 0 must be more than 0 and at most 86400 seconds \(a day\)"),
+    (("--timeout", "-3", "--", "true"), r"argument --timeout: -3 must be more than 0 and at most 86400 seconds \(a day\)"),
+    (("--timeout", "nan", "--", "true"), r"argument --timeout: 'nan' is not a finite number"),
+    (("--timeout", "inf", "--", "true"), r"argument --timeout: 'inf' is not a finite number"),
+    (("--memory-mb", "-5", "--", "true"), r"argument --memory-mb: -5 must be from 16 to 1048576 megabytes"),
 ])
 def test_usage_errors_are_one_line_and_exit_2(args, message):
     done = faultlab(None, "diagnose", *args)

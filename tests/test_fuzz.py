@@ -135,8 +135,8 @@ def test_no_crash_exits_0_and_leaves_the_committed_seeds_alone(tmp_path):
 @pytest.mark.parametrize("args, message", [
     ((), "fuzz needs one of TARGET, --all, --reproduce ARTIFACT or --list"),
     (("no_such_target",), "no fuzz target 'no_such_target'; the targets are: "),
-    (("lifetime_sessions", "--time", "0"), "--time must be a positive number of seconds"),
-    (("lifetime_sessions", "--time", "nan"), "--time must be a positive number of seconds"),
+    (("lifetime_sessions", "--time", "0"), "argument --time: 0 must be more than 0 and at most 86400 seconds"),
+    (("lifetime_sessions", "--time", "nan"), "argument --time: 'nan' is not a finite number"),
     (("lifetime_sessions", "--all"), "not TARGET and --all"),
     (("lifetime_sessions", "--minimize"), "--minimize works on a stored finding"),
     (("--reproduce", "fuzz"), "is not a fuzz artifact"),

@@ -8,19 +8,18 @@ says what went wrong in one line, and never runs what it reads.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
+from command_line import faultlab as faultlab_command
 
 import faultlab
 
 from conftest import PYTHON
 
-FAULTLAB = str(Path(PYTHON).with_name("faultlab"))
 
 LONG = 200_000
 
@@ -104,7 +103,8 @@ def _raw_controls(text: str) -> list[str]:
 
 
 def _faultlab(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([FAULTLAB, *args], capture_output=True, text=True, errors="surrogateescape", timeout=120)
+    """``faultlab ARGS``, every byte it wrote kept as itself (a raw C1 byte must not hide as text)."""
+    return faultlab_command(None, *args, timeout=120, errors="surrogateescape")
 
 
 @pytest.mark.parametrize("code", [
@@ -152,17 +152,18 @@ def fixed():
 '''
 
 
-def test_a_pytest_failure_shows_a_childs_escape_sequences_escaped(tmp_path):
-    (tmp_path / "native").mkdir()
-    (tmp_path / "cases" / "swallowed_error").mkdir(parents=True)
-    (tmp_path / "cases" / "swallowed_error" / "case_hostile.py").write_text(HOSTILE_CASE.format(hostile=HOSTILE))
-    env = dict(os.environ, FAULTLAB_ROOT=str(tmp_path), FAULTLAB_CACHE=str(tmp_path / "cache"))
-    done = subprocess.run([PYTHON, "-m", "pytest", "cases/", "-p", "no:cacheprovider", "-p", "no:xdist"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, errors="surrogateescape", timeout=300)
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert "swallowed-error/hostile-message: expected segv" in done.stdout or "python-exception" in done.stdout
-    assert "ValueError: " + SHOWN in done.stdout, done.stdout
-    assert _raw_controls(done.stdout) == [], done.stdout
+def test_a_pytest_failure_shows_a_childs_escape_sequences_escaped(pytester, monkeypatch):
+    (pytester.path / "native").mkdir()
+    (pytester.path / "cases" / "swallowed_error").mkdir(parents=True)
+    (pytester.path / "cases" / "swallowed_error" / "case_hostile.py").write_text(HOSTILE_CASE.format(hostile=HOSTILE))
+    monkeypatch.setenv("FAULTLAB_ROOT", str(pytester.path))
+    monkeypatch.setenv("FAULTLAB_CACHE", str(pytester.path / "cache"))
+    result = pytester.runpytest_subprocess("cases/", "-p", "no:cacheprovider", "-p", "no:xdist", timeout=300)
+    out = result.stdout.str()
+    assert result.ret == 1, out
+    result.stdout.fnmatch_lines(["swallowed-error/hostile-message: expected segv, observed python-exception*"])
+    assert "ValueError: " + SHOWN in out, out
+    assert _raw_controls(out) == [], out
 
 
 # -- artifacts are data, never code --------------------------------------------------------------
@@ -219,3 +220,63 @@ def test_a_findings_harness_path_is_never_run(tmp_path):
         "verdict-kind", "huge"])
 def test_a_malformed_artifact_is_one_line_and_exit_2(tmp_path, finding, verdict, message):
     assert re.search(message, _rejected(_artifact(tmp_path, finding, verdict)))
+
+
+# -- the one-line contract: every option checked before any work starts ----------------------------
+
+@pytest.mark.parametrize("args, message", [
+    (("diagnose", "--timeout", "1e10", "--", "true"), "--timeout: 1e10 must be more than 0 and at most 86400 seconds"),
+    (("diagnose", "--timeout", "nan", "--", "true"), "--timeout: 'nan' is not a finite number"),
+    (("diagnose", "--memory-mb", "1e300", "--", "true"), "--memory-mb: 1e300 must be from 16 to 1048576 megabytes"),
+    (("diagnose", "--memory-mb", "1e-7", "--", "true"), "--memory-mb: 1e-7 must be from 16 to 1048576 megabytes"),
+    (("diagnose", "--deadlock-after", "-1", "--", "true"), "--deadlock-after: -1 must be from 0 to 86400 seconds"),
+    (("fuzz", "encoding_mutf8", "--time", "1e300"), "--time: 1e300 must be more than 0 and at most 86400 seconds"),
+    (("fuzz", "encoding_mutf8", "--runs", "0"), "--runs: 0 must be a whole number from 1"),
+    (("fuzz", "encoding_mutf8", "--jobs", "-2"), "--jobs: -2 must be a whole number from 1"),
+    (("fuzz", "encoding_mutf8", "--workdir", "/dev/null/x"), "--workdir: /dev/null/x: /dev/null is not a directory"),
+    (("fuzz", "encoding_mutf8", "--artifacts", "/proc/1/x"), "--artifacts: /proc/1/x: cannot write in /proc/1"),
+])
+def test_a_bad_option_is_one_line_and_nothing_runs(args, message):
+    done = _faultlab(*args)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stdout == "" and len(done.stderr.splitlines()) == 1, done.stderr
+    assert done.stderr.startswith("faultlab: ") and message in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("where, message", [
+    ("/dev/null/x.sarif", "/dev/null is not a directory"),
+    ("{tmp}", "is a directory, not a file"),
+    ("/proc/x.sarif", "cannot write in /proc"),
+])
+def test_report_checks_every_output_before_it_writes_any(tmp_path, where, message):
+    results = Path(__file__).with_name("fixtures") / "results" / "v1-small-catalog.json"
+    html = tmp_path / "ok.html"
+    done = _faultlab("report", str(results), "--html", str(html), "--sarif", where.format(tmp=tmp_path))
+    assert done.returncode == 2 and message in done.stderr and len(done.stderr.splitlines()) == 1, done.stderr
+    assert not html.exists() and list(tmp_path.iterdir()) == []  # no half of the job, no temporary file
+
+
+def test_report_files_are_written_both_or_neither(tmp_path):
+    from faultlab.reports import atomic
+
+    (tmp_path / "a-file").write_text("")  # the second report's folder cannot be made: a file stands there
+    html, sarif = tmp_path / "r.html", tmp_path / "a-file" / "r.sarif"
+    with pytest.raises(OSError):
+        atomic.write_all({html: "<html>", sarif: "{}"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]  # no r.html, no temporary file
+    atomic.write_all({html: "<html>", tmp_path / "r.sarif": "{}"})
+    assert (html.read_text(), (tmp_path / "r.sarif").read_text()) == ("<html>", "{}")
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--faultlab-sanitizer", "bogus"), "--faultlab-sanitizer bogus: choose from none, "),
+    (("--faultlab-repeat", "-5"), "--faultlab-repeat -5: must be at least 1"),
+    (("--faultlab-report", "/dev/null/r.json"), "--faultlab-report /dev/null/r.json: /dev/null is not a directory"),
+    (("--faultlab-sarif", "/proc/r.sarif"), "--faultlab-sarif /proc/r.sarif: cannot write in /proc"),
+])
+def test_a_bad_plugin_option_stops_pytest_before_any_item_runs(pytester, monkeypatch, args, message):
+    (pytester.path / "cases").mkdir()
+    monkeypatch.setenv("FAULTLAB_ROOT", str(pytester.path))
+    result = pytester.runpytest_subprocess("cases/", "-p", "no:cacheprovider", *args, timeout=120)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: {message}*"])

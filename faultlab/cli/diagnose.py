@@ -12,18 +12,18 @@ from ..diagnosis import configurations, stall
 from ..diagnosis.classify import classify
 from ..diagnosis.runner import run
 from ..reports.terminal import format_verdict
-from . import EXIT_FAULT, EXIT_OK, UsageError
+from . import EXIT_FAULT, EXIT_OK, UsageError, options
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("diagnose", help="run a command under the runner and classify what happened")
     p.add_argument("--sanitizer", default="none", choices=configurations.NAMES, help="runtime to preload (default: none)")
-    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="hang watchdog (default: 30)")
+    p.add_argument("--timeout", type=options.seconds, default=30.0, metavar="SECONDS", help="hang watchdog (default: 30)")
     p.add_argument("--json", action="store_true", help="print the verdict as JSON")
-    p.add_argument("--memory-mb", type=float, metavar="MB", help="bound the child's address space")
+    p.add_argument("--memory-mb", type=options.megabytes, metavar="MB", help="bound the child's address space")
     p.add_argument("--leaks", action="store_true", help="report leaks (LeakSanitizer, with --sanitizer asan)")
     p.add_argument("--no-gdb", action="store_true", help="do not attach gdb for native stacks on a timeout")
-    p.add_argument("--deadlock-after", type=float, default=stall.DEADLOCK_AFTER_S, metavar="SECONDS",
+    p.add_argument("--deadlock-after", type=options.seconds_or_zero, default=stall.DEADLOCK_AFTER_S, metavar="SECONDS",
                    help="stop a child whose threads have all stood still in lock waits this long, once its native "
                         f"stacks confirm the deadlock (default: {stall.DEADLOCK_AFTER_S}; 0: wait for the timeout)")
     p.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
@@ -34,12 +34,6 @@ def diagnose(args) -> int:
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         raise UsageError("diagnose needs a command: faultlab diagnose [options] -- COMMAND [ARGS...]")
-    if not 0 < args.timeout < float("inf"):  # also refuses nan, which compares false
-        raise UsageError("--timeout must be a positive number of seconds")
-    if args.memory_mb is not None and not 0 < args.memory_mb < float("inf"):
-        raise UsageError("--memory-mb must be a positive number of megabytes")
-    if not 0 <= args.deadlock_after < float("inf"):
-        raise UsageError("--deadlock-after must be a number of seconds (0 waits for the timeout)")
     memory = int(args.memory_mb * (1 << 20)) if args.memory_mb else None
     configuration = configurations.get(args.sanitizer).with_leaks(args.leaks)
     outcome = run(command, sanitizer=configuration, timeout=args.timeout, memory_limit=memory,

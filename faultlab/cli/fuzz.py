@@ -18,7 +18,7 @@ from pathlib import Path
 from ..fuzzing import Artifact, FuzzSetupError, discover, find, fuzz, minimize, reproduce
 from ..lab.catalog import VARIANTS
 from ..reports.terminal import format_verdict, printable
-from . import EXIT_FAULT, EXIT_OK, UsageError
+from . import EXIT_FAULT, EXIT_OK, UsageError, options
 from .progress import Progress
 
 DEFAULT_TIME_S = 60.0
@@ -31,18 +31,18 @@ def register(subparsers) -> None:
     p.add_argument("--list", action="store_true", help="show the harnesses and what each one must find")
     p.add_argument("--variant", choices=VARIANTS,
                    help="the build to fuzz (default: broken; with --reproduce: the stored one)")
-    p.add_argument("--time", type=float, metavar="SECONDS",
+    p.add_argument("--time", type=options.seconds, metavar="SECONDS",
                    help=f"time box per target (default: {DEFAULT_TIME_S:g} unless --runs)")
-    p.add_argument("--runs", type=int, metavar="N", help="inputs per job (libFuzzer -runs)")
-    p.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel libFuzzer processes sharing one corpus")
+    p.add_argument("--runs", type=options.count, metavar="N", help="inputs per job (libFuzzer -runs)")
+    p.add_argument("--jobs", type=options.count, default=1, metavar="N", help="parallel libFuzzer processes sharing one corpus")
     p.add_argument("--no-native-coverage", action="store_true",
                    help="build the library without coverage: the fuzzer sees only the harness's Python code")
     p.add_argument("--keep-going", action="store_true", help="after a crash, fuzz on until the time is up")
     p.add_argument("--fresh", action="store_true", help="start the work corpus again from the committed seeds")
     p.add_argument("--merge", action="store_true",
                    help="afterwards add the inputs with new coverage to fuzz/corpus/<target>/")
-    p.add_argument("--workdir", type=Path, metavar="DIR", help="where corpora grow (default: ~/.cache/faultlab/fuzz)")
-    p.add_argument("--artifacts", type=Path, metavar="DIR", help="where findings are stored (default: fuzz/artifacts)")
+    p.add_argument("--workdir", type=options.writable_directory, metavar="DIR", help="where corpora grow (default: ~/.cache/faultlab/fuzz)")
+    p.add_argument("--artifacts", type=options.writable_directory, metavar="DIR", help="where findings are stored (default: fuzz/artifacts)")
     p.add_argument("--reproduce", type=Path, metavar="ARTIFACT", help="replay a stored finding and print its verdict")
     p.add_argument("--minimize", action="store_true",
                    help="with --reproduce: shrink the input (libFuzzer -minimize_crash)")
@@ -67,12 +67,6 @@ def _check(args) -> None:
     if len(chosen) != 1:
         raise UsageError("fuzz needs one of TARGET, --all, --reproduce ARTIFACT or --list"
                          + (f", not {' and '.join(chosen)}" if chosen else ""))
-    if args.time is not None and not 0 < args.time < float("inf"):  # also refuses nan
-        raise UsageError("--time must be a positive number of seconds")
-    if args.runs is not None and args.runs <= 0:
-        raise UsageError("--runs must be positive")
-    if args.jobs < 1:
-        raise UsageError("--jobs must be at least 1")
     if args.minimize and not args.reproduce:
         raise UsageError("--minimize works on a stored finding: faultlab fuzz --reproduce ARTIFACT --minimize")
 

@@ -12,14 +12,14 @@ from ..lab.results import Results, ResultsError, load
 from ..reports import atomic
 from ..reports.html import render
 from ..reports.sarif import to_sarif
-from . import EXIT_OK, UsageError
+from . import EXIT_OK, UsageError, options
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("report", help="turn a --faultlab-report results file into HTML and/or SARIF")
     p.add_argument("results", metavar="RESULTS.json")
-    p.add_argument("--html", metavar="OUT.html", help="write a self-contained HTML report")
-    p.add_argument("--sarif", metavar="OUT.sarif", help="write SARIF 2.1.0")
+    p.add_argument("--html", type=options.writable_file, metavar="OUT.html", help="write a self-contained HTML report")
+    p.add_argument("--sarif", type=options.writable_file, metavar="OUT.sarif", help="write SARIF 2.1.0")
     p.set_defaults(func=report)
 
 
@@ -35,10 +35,15 @@ def report(args) -> int:
     if not args.html and not args.sarif:
         raise UsageError("report needs --html OUT.html and/or --sarif OUT.sarif")
     recorded = load_results(args.results)
+    outputs = {}  # rendered first, then written together: both files or neither
     if args.html:
-        atomic.write_text(args.html, render(recorded))
-        print(f"wrote {args.html}: {len(recorded.results)} verdicts")
+        outputs[args.html] = render(recorded)
     if args.sarif:
-        atomic.write_text(args.sarif, json.dumps(to_sarif(recorded), indent=1))
-        print(f"wrote {args.sarif}: {len(recorded.results)} verdicts")
+        outputs[args.sarif] = json.dumps(to_sarif(recorded), indent=1)
+    try:
+        atomic.write_all(outputs)
+    except OSError as exc:
+        raise UsageError(f"cannot write {exc.filename or 'the report'}: {exc.strerror or exc}") from None
+    for path in outputs:
+        print(f"wrote {path}: {len(recorded.results)} verdicts")
     return EXIT_OK
