@@ -8,6 +8,7 @@ says what went wrong in one line, and never runs what it reads.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import time
@@ -280,3 +281,43 @@ def test_a_bad_plugin_option_stops_pytest_before_any_item_runs(pytester, monkeyp
     result = pytester.runpytest_subprocess("cases/", "-p", "no:cacheprovider", *args, timeout=120)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"ERROR: {message}*"])
+
+
+# -- the user's environment is merged, not replaced ------------------------------------------------
+
+OVERFLOW_C = """
+    static int *escape_local(void) { int local[4] = {1, 2, 3, 4}; int *volatile p = local; return p; }
+    int read_returned_stack(void) { return escape_local()[1]; }
+    int read_freed(void) { int *p = __builtin_malloc(16); p[0] = 7; __builtin_free(p); return p[0]; }
+"""
+
+
+def test_the_users_own_sanitizer_options_are_kept(compile_c, diagnose_code):
+    # faultlab turns detect_stack_use_after_return on by default; a user who turns it off is obeyed.
+    library = compile_c(OVERFLOW_C, "overflow", sanitizer="asan")
+    code = f"import ctypes; ctypes.CDLL({str(library)!r}).read_returned_stack()"
+    diagnose_code(code, sanitizer="asan").expect("stack-use-after-return", signal="SIGABRT")
+    env = dict(os.environ, ASAN_OPTIONS="detect_stack_use_after_return=0")
+    diagnose_code(code, sanitizer="asan", env=env).expect("ok", exit_code=0)
+
+
+def test_an_option_faultlab_needs_wins_and_says_so(compile_c, tmp_path):
+    library = compile_c(OVERFLOW_C, "overflow", sanitizer="asan")
+    code = f"import ctypes; ctypes.CDLL({str(library)!r}).read_freed()"
+    done = faultlab_command(None, "diagnose", "--json", "--sanitizer", "asan", "--", PYTHON, "-c", code,
+                            ASAN_OPTIONS=f"halt_on_error=0:log_path={tmp_path / 'asan'}", timeout=120)
+    assert json.loads(done.stdout)["kind"] == "heap-use-after-free", done.stderr  # the report still came to stderr
+    assert done.stderr.splitlines() == [
+        "faultlab: warning: ASAN_OPTIONS: halt_on_error=0 -> 1 (faultlab reads the report only with its own value)",
+        f"faultlab: warning: ASAN_OPTIONS: log_path={tmp_path / 'asan'} -> stderr "
+        "(faultlab reads the report only with its own value)",
+    ]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_users_sitecustomize_runs_after_faultlabs(tmp_path, diagnose_code):
+    (tmp_path / "sitecustomize.py").write_text(f"open({str(tmp_path / 'ran')!r}, 'w').write('yes')\n")
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    hung = diagnose_code("import time\ndef wait():\n    time.sleep(30)\nwait()\n", env=env, timeout=1.5, use_gdb=False)
+    assert (tmp_path / "ran").read_text() == "yes"  # theirs ran
+    assert hung.verdict.kind == "hang" and [f.function for f in hung.verdict.python_stack][:1] == ["wait"]  # ours too

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 
 from ..diagnosis import configurations
 from ..lab import build, catalog
@@ -36,8 +37,14 @@ def main_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning is one line for a person, like an error: ``faultlab: warning: ...``."""
+    print(f"faultlab: warning: {message}", file=file or sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    warnings.showwarning = _show_warning
     debug = "--debug" in argv
     try:
         args = main_parser().parse_args(argv)

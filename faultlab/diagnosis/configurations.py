@@ -19,8 +19,10 @@ import dataclasses
 import functools
 import json
 import os
+import re
 import shutil
 import subprocess
+import warnings
 from dataclasses import dataclass
 
 ENV = "FAULTLAB_CONFIGURATION"
@@ -31,6 +33,46 @@ TSAN_EXITCODE = 66
 
 class ConfigurationError(Exception):
     """A configuration was asked for that this machine cannot provide."""
+
+
+class OptionOverridden(UserWarning):
+    """A sanitizer option the user set had to give way: faultlab cannot read the report without its own value."""
+
+
+# The runtime options faultlab must decide, whatever the user's *SAN_OPTIONS say: where the
+# report goes and how it looks (log_path, color, symbolize), that the first error stops the
+# run with SIGABRT so faulthandler shows the Python stack (halt_on_error, abort_on_error,
+# exitcode), that signals reach ASan first (handle_segv, allow_user_segv_handler), that a
+# preloaded runtime may start (verify_asan_link_order), what a UBSan report holds, and the
+# leak check the command line asked for. Every other option of the user's is kept, and wins
+# over faultlab's defaults (suppressions, detect_stack_use_after_return, ...).
+REQUIRED_OPTIONS = frozenset({
+    "log_path", "color", "symbolize", "halt_on_error", "abort_on_error", "exitcode", "handle_segv",
+    "allow_user_segv_handler", "verify_asan_link_order", "print_stacktrace", "report_error_type", "detect_leaks",
+})
+# sanitizer_common's flag syntax: name=value, separated by ':', ',' or white space; a value may be quoted.
+_FLAG = re.compile(r"""(\w+)=("[^"]*"|'[^']*'|[^\s:,]*)""")
+
+
+def merge_options(user: str, ours: str) -> tuple[str, list[str]]:
+    """The user's options, then faultlab's where the user set none, then faultlab's required ones.
+
+    Returns the merged value and, for each required option whose user value gave way,
+    ``"name=theirs -> ours"``. ``log_path`` is required even when faultlab sets none: the
+    report must come to stderr, where faultlab reads it.
+    """
+    theirs = dict(_FLAG.findall(user))
+    merged = dict(theirs)
+    mine = dict(_FLAG.findall(ours))
+    if "log_path" in theirs:
+        mine.setdefault("log_path", "stderr")
+    overridden = []
+    for name, value in mine.items():
+        if name in REQUIRED_OPTIONS or name not in theirs:
+            if name in theirs and theirs[name] != value:
+                overridden.append(f"{name}={theirs[name]} -> {value}")
+            merged[name] = value
+    return ":".join(f"{name}={value}" for name, value in merged.items()), overridden
 
 
 @dataclass(frozen=True)
@@ -62,19 +104,29 @@ class Configuration:
         return tuple(runtime_path(spec) for spec in self.runtimes)
 
     def environment(self, base: dict[str, str], *, memory_limit: int | None = None) -> dict[str, str]:
-        """``base`` plus what a child of this configuration needs: options, preload, and itself."""
+        """``base`` plus what a child of this configuration needs: options, preload, and itself.
+
+        The user's own ``*SAN_OPTIONS`` in ``base`` are merged, not replaced (``merge_options``):
+        a required option of faultlab's that overrides one of theirs is an ``OptionOverridden``
+        warning.
+        """
         env = dict(base)
         for key, value in self.options:
             env[key] = value
         variable = self.options_variable
         if variable:
+            ours = env[variable]
             if variable == "ASAN_OPTIONS":
-                env[variable] = env[variable].replace("detect_leaks=0", f"detect_leaks={int(self.leaks)}")
+                ours = ours.replace("detect_leaks=0", f"detect_leaks={int(self.leaks)}")
             if memory_limit and self.reserves_shadow:
                 # Instead of RLIMIT_AS, the runtime's allocator refuses (and reports) any one
                 # allocation above the limit. gcc's runtimes have no malloc_limit_mb, and their
                 # RSS-limit thread does not run in a preloaded Python: the total is not bounded.
-                env[variable] += f":max_allocation_size_mb={memory_limit // (1 << 20)}:allocator_may_return_null=0"
+                ours += f":max_allocation_size_mb={memory_limit // (1 << 20)}:allocator_may_return_null=0"
+            env[variable], overridden = merge_options(base.get(variable, ""), ours)
+            for change in overridden:
+                warnings.warn(f"{variable}: {change} (faultlab reads the report only with its own value)",
+                              OptionOverridden, stacklevel=2)
         preload = ":".join(self.preload())
         if preload:
             existing = base.get("LD_PRELOAD", "")
