@@ -105,3 +105,14 @@ def test_a_javac_error_is_one_line_and_leaves_no_partial_classes(project):
     message = str(info.value)
     assert "\n" not in message and message.startswith("javac failed: ") and "Broken.java:1: error:" in message
     assert not [p for p in (project / "cache").rglob("*") if p.name in ("classes",) or p.name.startswith(".build-")]
+
+
+def test_the_debris_of_a_killed_build_is_cleared_by_the_next_build(project):
+    first = build.build_library("demo/answer", configuration=configurations.get("none"))
+    first.unlink()
+    # What a build killed mid-way (SIGKILL, a reboot) leaves: its temporary output, never renamed.
+    (first.parent / ".build-k1ll3d.so").write_bytes(b"\x7fELF half a library")
+    (first.parent / ".build-k1ll3d").mkdir()  # and javac's temporary class folder
+    again = build.build_library("demo/answer", configuration=configurations.get("none"))
+    assert again == first and again.exists()
+    assert sorted(p.name for p in first.parent.iterdir()) == [".lock", first.name]

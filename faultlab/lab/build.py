@@ -122,6 +122,10 @@ def compile_once(target: Path, command: list[str], *, failure: str, error=BuildE
     with FileLock(str(target.parent / ".lock")):
         if target.exists():
             return target
+        # Whoever holds the lock is the only builder of this folder: a ".build-*" left here is
+        # the debris of a build that was killed (SIGKILL, a full disk) and never cleaned up.
+        for debris in target.parent.glob(".build-*"):
+            shutil.rmtree(debris, ignore_errors=True) if debris.is_dir() else debris.unlink(missing_ok=True)
         if directory:
             tmp = tempfile.mkdtemp(prefix=".build-", dir=target.parent)
         else:
