@@ -74,7 +74,7 @@ def _first_match(outcome: Outcome) -> tuple[Marker, re.Match, str] | None:
     """The first marker (in table order) found in stderr, then stdout."""
     streams = (outcome.stderr, outcome.stdout)
     for marker in _text_markers():
-        if marker.kind == "python-exception" and outcome.exit_code == 0:
+        if marker.kind in ("python-exception", "panic") and outcome.exit_code == 0:  # a caught exception or panic
             continue
         for text in streams:
             m = _search(marker, text)
@@ -146,6 +146,24 @@ def _summary(kind: str, headline: str, native: tuple[Frame, ...], python: tuple[
     return text[:240]
 
 
+def _rust_panic(marker: Marker, text: str, headline: str) -> tuple[str, tuple[Frame, ...], tuple[str, ...], tuple[str, ...]]:
+    """The first panic's message and place; its backtrace, or else its place, as the stack; its report as evidence.
+
+    Without a backtrace the place is the only frame, and its line is part of the
+    signature, or every panic in one file would be one bug.
+    """
+    panic, at, frames = stacks.rust_panic(text)
+    if panic is None:
+        return headline, (), (), ()
+    place = f"{panic.group('file')}:{panic.group('line')}:{panic.group('column')}"
+    escaped = " escaped an extern \"C\" function" if marker.kind == "panic-across-ffi" else ""
+    headline = f"Rust panic{escaped} at {place}: {panic.group('message').strip()}"
+    told = tuple(panic.group(0).splitlines())
+    if meaningful(frames):
+        return headline, frames, (), told
+    return headline, (at,), (f"{frame_key(at)}:{at.line}",), told
+
+
 def classify(outcome: Outcome) -> Verdict:
     outcome = _bounded(outcome)
     native: tuple[Frame, ...] = ()
@@ -164,6 +182,11 @@ def classify(outcome: Outcome) -> Verdict:
         if marker.source == "jvm":
             native = stacks.jvm_frames(text[match.start():])
             headline = "the JVM caught " + re.sub(r"^#\s+|(?<!\s)\s+at pc=.*$", "", headline)
+        if marker.source == "xcheck-jni":
+            native = stacks.checked_jni_frames(text[match.start():])
+        if marker.source == "rust":
+            headline, native, extra, told = _rust_panic(marker, text, headline)
+            evidence = (*evidence, *(line for line in told if line not in evidence))
         if marker.kind == "swallowed-exception":
             python = stacks.python_stack(text[match.start():])
         if not python and text is outcome.stdout:

@@ -10,7 +10,7 @@ import os
 import re
 from pathlib import Path
 
-from .sources import RUNTIME_PATHS, asan, cpython, jvm
+from .sources import RUNTIME_PATHS, asan, cpython, jvm, rust
 from .verdict import Frame
 
 # gdb: "#0  0x00007f.. in pthread_mutex_lock () from /lib/libc.so.6" or "#2  lock_both (a=1) at x.c:12".
@@ -77,6 +77,40 @@ def jvm_frames(text: str) -> tuple[Frame, ...]:
         else:
             break
     return tuple(frames)
+
+
+def checked_jni_frames(text: str) -> tuple[Frame, ...]:
+    """The Java stack under the first line of ``text`` (an -Xcheck:jni message): a native method's module is "native"."""
+    frames = []
+    for line in text.splitlines()[1:]:
+        m = jvm.CHECKED_FRAME.match(line)
+        if not m:
+            break
+        frames.append(Frame(m.group("func"), m.group("file") or "native", int(m.group("line")) if m.group("line") else None))
+    return tuple(frames)
+
+
+def rust_panic(text: str) -> tuple[re.Match | None, Frame | None, tuple[Frame, ...]]:
+    """The first panic report in ``text``: its match (place and message), its place as a frame,
+    and its ``RUST_BACKTRACE`` frames if it has any."""
+    panic = rust.PANIC.search(text)
+    if panic is None:
+        return None, None, ()
+    place = Frame("panic", _module(panic.group("file")), int(panic.group("line")))
+    frames: list[Frame] = []
+    lines = text[panic.end():].splitlines()[1:]
+    if lines[:1] != ["stack backtrace:"]:
+        return panic, place, ()
+    for line in lines[1:]:
+        place = rust.BACKTRACE_PLACE.match(line)
+        if place and frames:
+            frames[-1] = Frame(frames[-1].function, _module(place.group("file")), int(place.group("line")))
+            continue
+        m = rust.BACKTRACE_FRAME.match(line)
+        if not m:
+            break
+        frames.append(Frame(rust.CRATE_HASH.sub("", m.group("func"))))
+    return panic, place, tuple(frames)
 
 
 def gdb_stack(lines: tuple[str, ...] | list[str]) -> tuple[Frame, ...]:

@@ -1,4 +1,10 @@
-"""The JVM: its fatal error report (hs_err, on stdout) and the Java exceptions it prints.
+"""The JVM: its fatal error report (hs_err, on stdout), its JNI checker and the Java exceptions it prints.
+
+Under ``-Xcheck:jni`` the VM checks every JNI call and prints, on stdout, "FATAL ERROR in
+native method: <rule>" (then aborts, or exits 1 under -XX:-CreateCoredumpOnCrash) or
+"WARNING in native method: <rule>" (and goes on), followed by the Java stack of the call:
+``\tat Check.pending(Native Method)``, ``\tat Check.main(Check.java:8)``. A call from a
+thread the VM does not know has no Java stack.
 
 The report names the signal its handler caught, in a JNI library or in the VM; the JVM exits
 1 or aborts, depending on -XX:+CreateCoredumpOnCrash. Frame syntax, after "Problematic frame:":
@@ -16,6 +22,17 @@ MARKERS = (
     # Modified UTF-8 / CESU-8 bytes met by a strict decoder.
     Marker("encoding-corruption", "java", r"java\.nio\.charset\.MalformedInputException.*",
            "java.nio.charset.MalformedInputException: Input length = 1", precedence=440),
+    # -Xcheck:jni: the rule broken decides the kind; an unknown rule is still a JNI misuse.
+    Marker("jni-wrong-thread", "xcheck-jni", r"^FATAL ERROR in native method: Using JNIEnv in (?:the wrong|non-Java) thread.*",
+           "FATAL ERROR in native method: Using JNIEnv in non-Java thread", precedence=441),
+    Marker("jni-invalid-ref", "xcheck-jni",
+           r"^FATAL ERROR in native method: (?:Bad global or local ref passed to JNI|.*[Ii]nvalid (?:\w+ )*JNI handle).*",
+           "FATAL ERROR in native method: Bad global or local ref passed to JNI", precedence=442),
+    Marker("jni-exception-pending", "xcheck-jni",
+           r"^WARNING in native method: JNI call made (?:with exception pending|without checking exceptions when required to).*",
+           "WARNING in native method: JNI call made with exception pending", precedence=443),
+    Marker("jni-check-failure", "xcheck-jni", r"^FATAL ERROR in native method: .*",
+           "FATAL ERROR in native method: JNI received a null class", precedence=444),
     Marker("segv", "jvm", r"^#\s+SIGSEGV \(0xb\) at pc=.*",
            "#  SIGSEGV (0xb) at pc=0x00007f56c46d2f94, pid=27963, tid=27965", precedence=450),
     Marker("bus-error", "jvm", r"^#\s+SIGBUS \(0x7\) at pc=.*", "#  SIGBUS (0x7) at pc=0x00007f3a2c1b8e51, pid=4242, tid=4243",
@@ -29,4 +46,9 @@ MARKERS = (
 NATIVE_FRAME = re.compile(r"^#?\s*[CV]\s+\[(?P<obj>[^\]+]+)\+0x[0-9a-f]+\]\s+(?P<func>[^+\s]+)")
 JAVA_FRAME = re.compile(r"^#?\s*[jJ]\s+(?:\d+\s+c\d\s+)?(?P<func>[\w$.<>]+)\(")
 
+# The checker's stack: "\tat Check.main(Check.java:8)", "\tat Check.pending(Native Method)".
+CHECKED_FRAME = re.compile(r"^\tat (?:[\w.$]+/)?(?P<func>[\w$.<>]+)\((?:(?P<file>[^():]+):(?P<line>\d+)|Native Method|[^)]*)\)")
+
 RUNTIME_MODULES = (r"libjvm",)
+# The class library's own frames (a class loader under a failed FindClass), never the bug.
+RUNTIME_FUNCTIONS = (r"(?:java|javax|jdk|sun)\.[\w$.<>]+",)
