@@ -280,3 +280,43 @@ def test_a_bad_plugin_option_stops_pytest_before_any_item_runs(pytester, monkeyp
     result = pytester.runpytest_subprocess("cases/", "-p", "no:cacheprovider", *args, timeout=120)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"ERROR: {message}*"])
+
+
+# -- output files swapped under the runner --------------------------------------------------------
+
+def _run_in_a_child(code: str, *, memory: int | None = None) -> subprocess.CompletedProcess:
+    """``faultlab.run`` of a child running ``code``, from a separate interpreter bounded in time (and memory)."""
+    import resource
+    import sys
+
+    driver = (f"import faultlab, json, sys\n"
+              f"o = faultlab.run([{PYTHON!r}, '-c', {code!r}], timeout=20)\n"
+              f"print(json.dumps({{'exit': o.exit_code, 'stdout': o.stdout, 'stderr': o.stderr[-500:]}}))\n")
+
+    def limit():
+        if memory:
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    return subprocess.run([sys.executable, "-c", driver], capture_output=True, text=True, timeout=40, preexec_fn=limit)
+
+
+SWAP_STDOUT = """
+import os, sys
+print("written before the swap", flush=True)
+path = os.readlink("/proc/self/fd/1")
+os.unlink(path)
+{swap}
+print("written after the swap", flush=True)
+"""
+
+
+@pytest.mark.parametrize("swap", ["os.mkfifo(path)", "os.symlink('/dev/zero', path)", "os.mkdir(path)"],
+                         ids=["fifo", "dev-zero", "directory"])
+def test_a_stdout_file_swapped_by_the_child_is_read_bounded_and_fast(swap):
+    started = time.monotonic()
+    done = _run_in_a_child(SWAP_STDOUT.format(swap=swap), memory=2 << 30)
+    assert time.monotonic() - started < 30
+    assert done.returncode == 0, done.stderr[-2000:]
+    got = json.loads(done.stdout)
+    assert got["exit"] == 0, got
+    assert got["stdout"] == "written before the swap\nwritten after the swap\n", got

@@ -127,9 +127,8 @@ class ForkServer:
             raise ForkServerError(f"under {self.config.name} the memory limit is fixed when the server starts")
         self.start()
         argv = tuple(catalog.case_command(case_file, case_id, variant))
-        with tempfile.TemporaryDirectory(prefix="faultlab-run-") as work:
-            for name in ("stdout", "stderr"):
-                open(os.path.join(work, name), "wb").close()
+        with tempfile.TemporaryDirectory(prefix="faultlab-run-") as work, runner.output_files(work) as (_, _, outputs):
+            # The child opens these by path; they are read back through these descriptors, whatever it does to the paths.
             request = {"file": str(case_file), "case": case_id, "variant": variant, "work": work,
                        "cwd": cwd or os.getcwd(), "memory_limit": memory_limit, "quick_exit": quick_exit,
                        "preload": str(case_file) not in self._no_preload}
@@ -153,8 +152,9 @@ class ForkServer:
             watched = runner.supervise(pid, wait, timeout=timeout, dump_dir=work, use_gdb=use_gdb,
                                        deadlock_after=deadlock_after, started=start)
             duration = time.monotonic() - start
-            return runner.outcome_from(work, argv, watched, duration=duration, configuration=self.config,
-                                       memory_limit=memory_limit, output_cap=output_cap, isolation="fork")
+            return runner.outcome_from(outputs, argv, watched, duration=duration,
+                                       configuration=self.config, memory_limit=memory_limit,
+                                       output_cap=output_cap, isolation="fork")
 
     def _fork(self, request: dict) -> int:
         """Send the request and return the child's pid; restarts once without the preload if fork was unsafe."""
