@@ -282,6 +282,129 @@ def test_a_bad_plugin_option_stops_pytest_before_any_item_runs(pytester, monkeyp
     result.stderr.fnmatch_lines([f"ERROR: {message}*"])
 
 
+# -- nothing a run starts outlives its verdict ----------------------------------------------------
+
+# Each escapee writes its pid to PIDFILE once it has left the run's process group, then sleeps;
+# the run's own process returns only after that, so the escapee is alive when the verdict comes.
+SETSID_GRANDCHILD = """
+import os, time
+if os.fork() == 0:
+    os.setsid()  # FLAW: a new session, out of reach of the group kill
+    with open(PIDFILE + ".tmp", "w") as f:
+        f.write(str(os.getpid()))
+    os.rename(PIDFILE + ".tmp", PIDFILE)
+    time.sleep(60)
+    os._exit(0)
+while not os.path.exists(PIDFILE):
+    time.sleep(0.01)
+"""
+
+DOUBLE_FORKED_DAEMON = """
+import os, time
+first = os.fork()
+if first == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.closerange(0, 1024)  # FLAW: a daemon: no session, no parent, no fd shared with the run
+        with open(PIDFILE + ".tmp", "w") as f:
+            f.write(str(os.getpid()))
+        os.rename(PIDFILE + ".tmp", PIDFILE)
+        time.sleep(60)
+    os._exit(0)
+os.waitpid(first, 0)
+while not os.path.exists(PIDFILE):
+    time.sleep(0.01)
+"""
+
+ESCAPEES = {"setsid-grandchild": SETSID_GRANDCHILD, "double-forked-daemon": DOUBLE_FORKED_DAEMON}
+
+
+def _escapee_code(which: str, pidfile: Path) -> str:
+    return f"PIDFILE = {str(pidfile)!r}\n" + ESCAPEES[which]
+
+
+def _absent(pid: int) -> bool:
+    """No such process, not even a zombie: someone reaped it."""
+    return not Path(f"/proc/{pid}").exists()
+
+
+def _assert_escapee_killed_and_reaped(pidfile: Path) -> None:
+    import os
+    import signal
+
+    pid = int(pidfile.read_text())
+    try:
+        assert _absent(pid), f"escaped process {pid} outlived the verdict: {Path(f'/proc/{pid}/stat').read_text()}"
+    finally:
+        if not _absent(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("which", sorted(ESCAPEES))
+def test_a_spawned_runs_escaped_descendant_is_killed_and_reaped(tmp_path, which):
+    pidfile = tmp_path / "escapee.pid"
+    outcome = faultlab.run([PYTHON, "-c", _escapee_code(which, pidfile)], timeout=30)
+    assert (outcome.exit_code, outcome.timed_out) == (0, False), outcome.stderr
+    _assert_escapee_killed_and_reaped(pidfile)
+
+
+@pytest.mark.parametrize("which", sorted(ESCAPEES))
+def test_a_timed_out_runs_escaped_descendant_is_killed_and_reaped(tmp_path, which):
+    pidfile = tmp_path / "escapee.pid"
+    code = _escapee_code(which, pidfile) + "\ntime.sleep(60)\n"
+    outcome = faultlab.run([PYTHON, "-c", code], timeout=2, use_gdb=False, deadlock_after=None)
+    assert outcome.timed_out
+    _assert_escapee_killed_and_reaped(pidfile)
+
+
+ESCAPE_CASES = '''
+"""Drivers whose descendants leave the run's process group."""
+from faultlab.lab.catalog import Case
+
+escape = Case(id="lifetime/escapee", mode="lifetime", cwe="CWE-404", title="escapes", explanation=__doc__,
+              expect={{"none": "segv"}}, fix_in="binding")
+
+@escape.broken
+def setsid_grandchild():
+{setsid}
+
+@escape.fixed
+def double_forked_daemon():
+{daemon}
+'''
+
+
+@pytest.fixture(scope="module")
+def escape_case(tmp_path_factory):
+    import textwrap
+
+    from faultlab.lab import catalog
+
+    root = tmp_path_factory.mktemp("escape")
+    pidfile = root / "escapee.pid"
+    source = ESCAPE_CASES.format(
+        setsid=textwrap.indent(_escapee_code("setsid-grandchild", pidfile), "    "),
+        daemon=textwrap.indent(_escapee_code("double-forked-daemon", pidfile), "    "))
+    (root / "case_escape.py").write_text(source)
+    (case,) = catalog.cases_in(root / "case_escape.py")
+    return case, pidfile
+
+
+@pytest.mark.parametrize("variant", ["broken", "fixed"], ids=["setsid-grandchild", "double-forked-daemon"])
+def test_a_forked_runs_escaped_descendant_is_killed_and_reaped(escape_case, variant):
+    from faultlab.lab.isolation import client
+
+    case, pidfile = escape_case
+    pidfile.unlink(missing_ok=True)
+    server = client.ForkServer("none")
+    try:
+        outcome = server.run(case.source, case.id, variant, timeout=30)
+        assert (outcome.exit_code, outcome.isolation) == (0, "fork"), outcome.stderr
+        _assert_escapee_killed_and_reaped(pidfile)
+    finally:
+        server.close()
+
+
 # -- output files swapped under the runner --------------------------------------------------------
 
 def _run_in_a_child(code: str, *, memory: int | None = None) -> subprocess.CompletedProcess:

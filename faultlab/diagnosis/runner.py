@@ -1,8 +1,9 @@
 """Run anything in a child process and survive whatever it does.
 
 Guarantees: the child and everything it starts live in their own process group, which
-is killed (SIGTERM, then SIGKILL) when the child ends or runs out of time, so nothing is
-left running; output goes to files, never to a pipe that can fill up, and
+is killed (SIGTERM, then SIGKILL) when the child ends or runs out of time, and what left
+the group (``setsid``, a double fork) is found, killed and reaped too (``containment``),
+so nothing is left running; output goes to files, never to a pipe that can fill up, and
 is read back through the runner's own descriptors, capped (head and tail kept) and
 decoded with ``backslashreplace``; faulthandler is on in
 every Python process of the tree; memory can be bounded with RLIMIT_AS.
@@ -21,7 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import configurations, hang, stall
+from . import configurations, containment, hang, stall
 from .configurations import Configuration
 from .outcome import Outcome, ThreadState
 
@@ -131,15 +132,18 @@ def run(
     """
     config = configurations.resolve(sanitizer).with_leaks(leaks) if leaks else configurations.resolve(sanitizer)
     argv = tuple(str(a) for a in argv)
-    with tempfile.TemporaryDirectory(prefix="faultlab-run-") as work:
+    with tempfile.TemporaryDirectory(prefix="faultlab-run-", ignore_cleanup_errors=True) as work, \
+            containment.Containment(work, adopts_orphans=True) as contained:
         child_env = child_environment(config, env=env, dump_dir=work, memory_limit=memory_limit)
         with output_files(work) as (out, err, outputs):
             start = time.monotonic()
             try:
-                proc = subprocess.Popen(
-                    argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=child_env, cwd=cwd,
-                    start_new_session=True, preexec_fn=_limits(memory_limit, not config.reserves_shadow),
-                )
+                with contained.starting():
+                    proc = subprocess.Popen(
+                        argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=child_env, cwd=cwd,
+                        start_new_session=True, preexec_fn=_limits(memory_limit, not config.reserves_shadow),
+                    )
+                    contained.leader, contained.leaders_parent = proc.pid, os.getpid()
             except OSError as exc:
                 return Outcome(argv=argv, exit_code=127, signal=None, timed_out=False, duration_s=0.0,
                                stdout="", stderr=f"faultlab: cannot start {argv[0]}: {exc.strerror}",
@@ -148,6 +152,7 @@ def run(
                 watched = supervise(proc.pid, wait, timeout=timeout, dump_dir=work, use_gdb=use_gdb,
                                     deadlock_after=deadlock_after, started=start)
             duration = time.monotonic() - start
+            contained.sweep()  # the descendants that left the group: nothing writes to the output any more
             return outcome_from(outputs, argv, watched, duration=duration,
                                 configuration=config, memory_limit=memory_limit, output_cap=output_cap)
 
