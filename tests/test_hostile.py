@@ -405,6 +405,83 @@ def test_a_forked_runs_escaped_descendant_is_killed_and_reaped(escape_case, vari
         server.close()
 
 
+# -- faultlab told to stop takes its run with it ------------------------------------------------
+
+def _descendants_of(pid: int) -> set[int]:
+    from faultlab.diagnosis import containment
+
+    return containment.descendants(containment.process_table(), {pid}) - {pid}
+
+
+STOPPED_CASE = '''
+"""A driver that leaves a setsid'd grandchild and hangs."""
+from faultlab.lab.catalog import Case
+
+stopped = Case(id="lifetime/stopped", mode="lifetime", cwe="CWE-404", title="hangs", explanation=__doc__,
+               expect={{"none": "hang"}}, fix_in="binding")
+
+@stopped.broken
+def setsid_grandchild_then_hang():
+{code}
+
+@stopped.fixed
+def nothing():
+    pass
+'''
+
+
+def _told_to_stop(tmp_path: Path, command: str) -> list[str]:
+    """The command line of ``faultlab COMMAND`` whose run leaves a setsid'd grandchild and hangs."""
+    import sys
+    import textwrap
+
+    pidfile = tmp_path / "child.pid"
+    code = f"PIDFILE = {str(pidfile)!r}\n" + SETSID_GRANDCHILD + "\ntime.sleep(60)\n"
+    if command == "diagnose":
+        return [sys.executable, "-m", "faultlab", "diagnose", "--no-gdb", "--", PYTHON, "-c", code]
+    (tmp_path / "native").mkdir()
+    (tmp_path / "cases" / "lifetime").mkdir(parents=True)
+    (tmp_path / "cases" / "lifetime" / "case_stopped.py").write_text(
+        STOPPED_CASE.format(code=textwrap.indent(code, "    ")))
+    return [sys.executable, "-m", "faultlab", "run", "lifetime/stopped", "--variant", "broken"]
+
+
+@pytest.mark.parametrize("command", ["diagnose", "run"])
+@pytest.mark.parametrize("signame, status", [("SIGTERM", 143), ("SIGHUP", 129), ("SIGINT", 130)])
+def test_faultlab_told_to_stop_kills_its_run_and_removes_its_files(tmp_path, command, signame, status):
+    import os
+    import signal
+
+    tmp, pidfile = tmp_path / "tmp", tmp_path / "child.pid"
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp), "FAULTLAB_ROOT": str(tmp_path), "FAULTLAB_CACHE": str(tmp_path / "cache")}
+    proc = subprocess.Popen(_told_to_stop(tmp_path, command), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    run: set[int] = set()
+    try:
+        deadline = time.monotonic() + 60
+        while not pidfile.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pidfile.exists(), "the run never started"
+        run = _descendants_of(proc.pid)  # the run, its grandchild, and for `run` the fork server
+        assert len(run) >= 2, "the run's processes were not found under faultlab"
+        assert any(p.name.startswith("faultlab-run-") for p in tmp.iterdir())
+        proc.send_signal(getattr(signal, signame))
+        assert proc.wait(timeout=10) == status, proc.stderr.read()
+        deadline = time.monotonic() + 2  # init reaps what faultlab's exit left unreaped
+        while not all(_absent(p) for p in run) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        left = {p: Path(f"/proc/{p}/cmdline").read_bytes() for p in run if not _absent(p)}
+        assert left == {}, f"processes of the run outlived faultlab: {left}"
+        assert [p.name for p in tmp.iterdir()] == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pid in run:
+            if not _absent(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
 # -- output files swapped under the runner --------------------------------------------------------
 
 def _run_in_a_child(code: str, *, memory: int | None = None) -> subprocess.CompletedProcess:
