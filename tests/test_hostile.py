@@ -431,7 +431,8 @@ def nothing():
 
 
 def _told_to_stop(tmp_path: Path, command: str) -> list[str]:
-    """The command line of ``faultlab COMMAND`` whose run leaves a setsid'd grandchild and hangs."""
+    """The command line of ``faultlab COMMAND`` (or of pytest over ``cases/``) whose run leaves a setsid'd
+    grandchild and hangs."""
     import sys
     import textwrap
 
@@ -443,10 +444,12 @@ def _told_to_stop(tmp_path: Path, command: str) -> list[str]:
     (tmp_path / "cases" / "lifetime").mkdir(parents=True)
     (tmp_path / "cases" / "lifetime" / "case_stopped.py").write_text(
         STOPPED_CASE.format(code=textwrap.indent(code, "    ")))
+    if command == "pytest":
+        return [sys.executable, "-m", "pytest", "cases/", "-p", "no:cacheprovider", "-p", "no:xdist", "-k", "broken"]
     return [sys.executable, "-m", "faultlab", "run", "lifetime/stopped", "--variant", "broken"]
 
 
-@pytest.mark.parametrize("command", ["diagnose", "run"])
+@pytest.mark.parametrize("command", ["diagnose", "run", "pytest"])
 @pytest.mark.parametrize("signame, status", [("SIGTERM", 143), ("SIGHUP", 129), ("SIGINT", 130)])
 def test_faultlab_told_to_stop_kills_its_run_and_removes_its_files(tmp_path, command, signame, status):
     import os
@@ -455,7 +458,8 @@ def test_faultlab_told_to_stop_kills_its_run_and_removes_its_files(tmp_path, com
     tmp, pidfile = tmp_path / "tmp", tmp_path / "child.pid"
     tmp.mkdir()
     env = {**os.environ, "TMPDIR": str(tmp), "FAULTLAB_ROOT": str(tmp_path), "FAULTLAB_CACHE": str(tmp_path / "cache")}
-    proc = subprocess.Popen(_told_to_stop(tmp_path, command), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(_told_to_stop(tmp_path, command), env=env, cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     run: set[int] = set()
     try:
         deadline = time.monotonic() + 60
