@@ -357,6 +357,38 @@ def test_a_timed_out_runs_escaped_descendant_is_killed_and_reaped(tmp_path, whic
     _assert_escapee_killed_and_reaped(pidfile)
 
 
+
+def test_a_sweep_leaves_faultlabs_own_children_and_concurrent_runs_alone(tmp_path, escape_case):
+    import threading
+
+    from faultlab.lab.isolation import client
+
+    case, _ = escape_case
+    server = client.ForkServer("none")
+    server.start()
+    beside = {}
+    # Another run under way in another thread, with a grandchild of its own that left its group.
+    other = threading.Thread(target=lambda: beside.update(outcome=faultlab.run(
+        [PYTHON, "-c", _escapee_code("setsid-grandchild", tmp_path / "beside.pid") + "\ntime.sleep(3)\n"],
+        timeout=30)))
+    other.start()
+    try:
+        while not (tmp_path / "beside.pid").exists():
+            time.sleep(0.01)
+        beside_pid = int((tmp_path / "beside.pid").read_text())
+        outcome = faultlab.run([PYTHON, "-c", _escapee_code("double-forked-daemon", tmp_path / "escapee.pid")],
+                               timeout=30)
+        assert outcome.exit_code == 0, outcome.stderr
+        _assert_escapee_killed_and_reaped(tmp_path / "escapee.pid")
+        assert not _absent(beside_pid), "a sweep killed another run's process"
+        assert not _absent(server.pid), "a sweep killed faultlab's fork server"
+        assert server.run(case.source, case.id, "broken", timeout=30).exit_code == 0  # it still serves
+    finally:
+        other.join()
+        server.close()
+    assert beside["outcome"].exit_code == 0
+    _assert_escapee_killed_and_reaped(tmp_path / "beside.pid")
+
 ESCAPE_CASES = '''
 """Drivers whose descendants leave the run's process group."""
 from faultlab.lab.catalog import Case

@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         with containment.stopping_runs_on_signals():
             return args.func(args)
     except containment.Interrupted as exc:
+        print(f"faultlab: {exc}; the run was killed and its files removed", file=sys.stderr)
         return exc.exit_status
     except (UsageError, build.BuildError, catalog.CatalogError, configurations.ConfigurationError) as exc:
         if debug:

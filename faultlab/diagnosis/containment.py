@@ -65,7 +65,11 @@ class Process(NamedTuple):
 def process_table() -> dict[int, Process]:
     """Every process's parent, group, session and whether it is a zombie, in one pass over /proc."""
     table = {}
-    for entry in os.listdir("/proc"):
+    try:
+        entries = os.listdir("/proc")
+    except FileNotFoundError:  # no procfs: nothing can be found, and nothing is killed by mistake
+        return table
+    for entry in entries:
         if not entry.isdigit():
             continue
         try:
