@@ -245,8 +245,8 @@ class Containment:
 
     @contextlib.contextmanager
     def starting(self):
-        """Start the leader inside this block and set ``leader`` and ``leaders_parent``: a stop signal that arrives meanwhile
-        is handled once the block ends, when the run is there to be killed."""
+        """Start the leader inside this block and set ``leader`` and ``leaders_parent``: a stop signal
+        that arrives meanwhile is handled once the block ends, when the run is there to be killed."""
         global _deferring, _pending
         main = threading.current_thread() is threading.main_thread()
         if main:
@@ -281,8 +281,8 @@ class Containment:
             return
         self._swept = True
         if self.adopts_orphans and not _has_children():
-            # The leader is reaped and so is every group member's parent: what is left of the run
-            # would be our child, or below one.
+            # No child at all: whatever of the run outlived its group and its leader would be
+            # our child (this process adopts orphans), or below one.
             return
         me = os.getpid()
         deadline = time.monotonic() + limit
