@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from .cli import options
-from .diagnosis import configurations
+from .diagnosis import configurations, containment
 from .reports import atomic
 from .lab import catalog, lessons, toolchain
 from .lab.build import BuildError, project_root
@@ -105,7 +105,12 @@ class CaseItem(pytest.Item):
             pytest.skip(f"{self.case.id} needs {', '.join(missing)}, not found on this machine")
         repeat = self.config.getoption("faultlab_repeat")
         isolation = self.config.getoption("faultlab_isolation")
-        results = [run_case(self.case, self.variant, self.sanitizer, isolation=isolation) for _ in range(repeat)]
+        try:
+            # SIGTERM, SIGHUP or SIGINT during a run kill its whole tree and remove its files, then end the session.
+            with containment.stopping_runs_on_signals():
+                results = [run_case(self.case, self.variant, self.sanitizer, isolation=isolation) for _ in range(repeat)]
+        except containment.Interrupted as exc:
+            pytest.exit(f"faultlab: {exc}", returncode=exc.exit_status)
         first = results[0]
         for name, value in (("kind", first.verdict.kind), ("expected", first.expected),
                             ("signature", first.verdict.signature), ("sanitizer", self.sanitizer),

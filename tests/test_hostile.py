@@ -321,3 +321,279 @@ def test_the_users_sitecustomize_runs_after_faultlabs(tmp_path, diagnose_code):
     hung = diagnose_code("import time\ndef wait():\n    time.sleep(30)\nwait()\n", env=env, timeout=1.5, use_gdb=False)
     assert (tmp_path / "ran").read_text() == "yes"  # theirs ran
     assert hung.verdict.kind == "hang" and [f.function for f in hung.verdict.python_stack][:1] == ["wait"]  # ours too
+
+
+# -- nothing a run starts outlives its verdict ----------------------------------------------------
+
+# Each escapee writes its pid to PIDFILE once it has left the run's process group, then sleeps;
+# the run's own process returns only after that, so the escapee is alive when the verdict comes.
+SETSID_GRANDCHILD = """
+import os, time
+if os.fork() == 0:
+    os.setsid()  # FLAW: a new session, out of reach of the group kill
+    with open(PIDFILE + ".tmp", "w") as f:
+        f.write(str(os.getpid()))
+    os.rename(PIDFILE + ".tmp", PIDFILE)
+    time.sleep(60)
+    os._exit(0)
+while not os.path.exists(PIDFILE):
+    time.sleep(0.01)
+"""
+
+DOUBLE_FORKED_DAEMON = """
+import os, time
+first = os.fork()
+if first == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.closerange(0, 1024)  # FLAW: a daemon: no session, no parent, no fd shared with the run
+        with open(PIDFILE + ".tmp", "w") as f:
+            f.write(str(os.getpid()))
+        os.rename(PIDFILE + ".tmp", PIDFILE)
+        time.sleep(60)
+    os._exit(0)
+os.waitpid(first, 0)
+while not os.path.exists(PIDFILE):
+    time.sleep(0.01)
+"""
+
+ESCAPEES = {"setsid-grandchild": SETSID_GRANDCHILD, "double-forked-daemon": DOUBLE_FORKED_DAEMON}
+
+
+def _escapee_code(which: str, pidfile: Path) -> str:
+    return f"PIDFILE = {str(pidfile)!r}\n" + ESCAPEES[which]
+
+
+def _absent(pid: int) -> bool:
+    """No such process, not even a zombie: someone reaped it."""
+    return not Path(f"/proc/{pid}").exists()
+
+
+def _assert_escapee_killed_and_reaped(pidfile: Path) -> None:
+    import os
+    import signal
+
+    pid = int(pidfile.read_text())
+    try:
+        assert _absent(pid), f"escaped process {pid} outlived the verdict: {Path(f'/proc/{pid}/stat').read_text()}"
+    finally:
+        if not _absent(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("which", sorted(ESCAPEES))
+def test_a_spawned_runs_escaped_descendant_is_killed_and_reaped(tmp_path, which):
+    pidfile = tmp_path / "escapee.pid"
+    outcome = faultlab.run([PYTHON, "-c", _escapee_code(which, pidfile)], timeout=30)
+    assert (outcome.exit_code, outcome.timed_out) == (0, False), outcome.stderr
+    _assert_escapee_killed_and_reaped(pidfile)
+
+
+@pytest.mark.parametrize("which", sorted(ESCAPEES))
+def test_a_timed_out_runs_escaped_descendant_is_killed_and_reaped(tmp_path, which):
+    pidfile = tmp_path / "escapee.pid"
+    code = _escapee_code(which, pidfile) + "\ntime.sleep(60)\n"
+    outcome = faultlab.run([PYTHON, "-c", code], timeout=2, use_gdb=False, deadlock_after=None)
+    assert outcome.timed_out
+    _assert_escapee_killed_and_reaped(pidfile)
+
+
+
+def test_a_sweep_leaves_faultlabs_own_children_and_concurrent_runs_alone(tmp_path, escape_case):
+    import threading
+
+    from faultlab.lab.isolation import client
+
+    case, _ = escape_case
+    server = client.ForkServer("none")
+    server.start()
+    beside = {}
+    # Another run under way in another thread, with a grandchild of its own that left its group.
+    other = threading.Thread(target=lambda: beside.update(outcome=faultlab.run(
+        [PYTHON, "-c", _escapee_code("setsid-grandchild", tmp_path / "beside.pid") + "\ntime.sleep(3)\n"],
+        timeout=30)))
+    other.start()
+    try:
+        while not (tmp_path / "beside.pid").exists():
+            time.sleep(0.01)
+        beside_pid = int((tmp_path / "beside.pid").read_text())
+        outcome = faultlab.run([PYTHON, "-c", _escapee_code("double-forked-daemon", tmp_path / "escapee.pid")],
+                               timeout=30)
+        assert outcome.exit_code == 0, outcome.stderr
+        _assert_escapee_killed_and_reaped(tmp_path / "escapee.pid")
+        assert not _absent(beside_pid), "a sweep killed another run's process"
+        assert not _absent(server.pid), "a sweep killed faultlab's fork server"
+        assert server.run(case.source, case.id, "broken", timeout=30).exit_code == 0  # it still serves
+    finally:
+        other.join()
+        server.close()
+    assert beside["outcome"].exit_code == 0
+    _assert_escapee_killed_and_reaped(tmp_path / "beside.pid")
+
+ESCAPE_CASES = '''
+"""Drivers whose descendants leave the run's process group."""
+from faultlab.lab.catalog import Case
+
+escape = Case(id="lifetime/escapee", mode="lifetime", cwe="CWE-404", title="escapes", explanation=__doc__,
+              expect={{"none": "segv"}}, fix_in="binding")
+
+@escape.broken
+def setsid_grandchild():
+{setsid}
+
+@escape.fixed
+def double_forked_daemon():
+{daemon}
+'''
+
+
+@pytest.fixture(scope="module")
+def escape_case(tmp_path_factory):
+    import textwrap
+
+    from faultlab.lab import catalog
+
+    root = tmp_path_factory.mktemp("escape")
+    pidfile = root / "escapee.pid"
+    source = ESCAPE_CASES.format(
+        setsid=textwrap.indent(_escapee_code("setsid-grandchild", pidfile), "    "),
+        daemon=textwrap.indent(_escapee_code("double-forked-daemon", pidfile), "    "))
+    (root / "case_escape.py").write_text(source)
+    (case,) = catalog.cases_in(root / "case_escape.py")
+    return case, pidfile
+
+
+@pytest.mark.parametrize("variant", ["broken", "fixed"], ids=["setsid-grandchild", "double-forked-daemon"])
+def test_a_forked_runs_escaped_descendant_is_killed_and_reaped(escape_case, variant):
+    from faultlab.lab.isolation import client
+
+    case, pidfile = escape_case
+    pidfile.unlink(missing_ok=True)
+    server = client.ForkServer("none")
+    try:
+        outcome = server.run(case.source, case.id, variant, timeout=30)
+        assert (outcome.exit_code, outcome.isolation) == (0, "fork"), outcome.stderr
+        _assert_escapee_killed_and_reaped(pidfile)
+    finally:
+        server.close()
+
+
+# -- faultlab told to stop takes its run with it ------------------------------------------------
+
+def _descendants_of(pid: int) -> set[int]:
+    from faultlab.diagnosis import containment
+
+    return containment.descendants(containment.process_table(), {pid}) - {pid}
+
+
+STOPPED_CASE = '''
+"""A driver that leaves a setsid'd grandchild and hangs."""
+from faultlab.lab.catalog import Case
+
+stopped = Case(id="lifetime/stopped", mode="lifetime", cwe="CWE-404", title="hangs", explanation=__doc__,
+               expect={{"none": "hang"}}, fix_in="binding")
+
+@stopped.broken
+def setsid_grandchild_then_hang():
+{code}
+
+@stopped.fixed
+def nothing():
+    pass
+'''
+
+
+def _told_to_stop(tmp_path: Path, command: str) -> list[str]:
+    """The command line of ``faultlab COMMAND`` (or of pytest over ``cases/``) whose run leaves a setsid'd
+    grandchild and hangs."""
+    import sys
+    import textwrap
+
+    pidfile = tmp_path / "child.pid"
+    code = f"PIDFILE = {str(pidfile)!r}\n" + SETSID_GRANDCHILD + "\ntime.sleep(60)\n"
+    if command == "diagnose":
+        return [sys.executable, "-m", "faultlab", "diagnose", "--no-gdb", "--", PYTHON, "-c", code]
+    (tmp_path / "native").mkdir()
+    (tmp_path / "cases" / "lifetime").mkdir(parents=True)
+    (tmp_path / "cases" / "lifetime" / "case_stopped.py").write_text(
+        STOPPED_CASE.format(code=textwrap.indent(code, "    ")))
+    if command == "pytest":
+        return [sys.executable, "-m", "pytest", "cases/", "-p", "no:cacheprovider", "-p", "no:xdist", "-k", "broken"]
+    return [sys.executable, "-m", "faultlab", "run", "lifetime/stopped", "--variant", "broken"]
+
+
+@pytest.mark.parametrize("command", ["diagnose", "run", "pytest"])
+@pytest.mark.parametrize("signame, status", [("SIGTERM", 143), ("SIGHUP", 129), ("SIGINT", 130)])
+def test_faultlab_told_to_stop_kills_its_run_and_removes_its_files(tmp_path, command, signame, status):
+    import os
+    import signal
+
+    tmp, pidfile = tmp_path / "tmp", tmp_path / "child.pid"
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp), "FAULTLAB_ROOT": str(tmp_path), "FAULTLAB_CACHE": str(tmp_path / "cache")}
+    proc = subprocess.Popen(_told_to_stop(tmp_path, command), env=env, cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    run: set[int] = set()
+    try:
+        deadline = time.monotonic() + 60
+        while not pidfile.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pidfile.exists(), "the run never started"
+        run = _descendants_of(proc.pid)  # the run, its grandchild, and for `run` the fork server
+        assert len(run) >= 2, "the run's processes were not found under faultlab"
+        assert any(p.name.startswith("faultlab-run-") for p in tmp.iterdir())
+        proc.send_signal(getattr(signal, signame))
+        assert proc.wait(timeout=10) == status, proc.stderr.read()
+        deadline = time.monotonic() + 2  # init reaps what faultlab's exit left unreaped
+        while not all(_absent(p) for p in run) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        left = {p: Path(f"/proc/{p}/cmdline").read_bytes() for p in run if not _absent(p)}
+        assert left == {}, f"processes of the run outlived faultlab: {left}"
+        assert [p.name for p in tmp.iterdir()] == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pid in run:
+            if not _absent(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+# -- output files swapped under the runner --------------------------------------------------------
+
+def _run_in_a_child(code: str, *, memory: int | None = None) -> subprocess.CompletedProcess:
+    """``faultlab.run`` of a child running ``code``, from a separate interpreter bounded in time (and memory)."""
+    import resource
+    import sys
+
+    driver = (f"import faultlab, json, sys\n"
+              f"o = faultlab.run([{PYTHON!r}, '-c', {code!r}], timeout=20)\n"
+              f"print(json.dumps({{'exit': o.exit_code, 'stdout': o.stdout, 'stderr': o.stderr[-500:]}}))\n")
+
+    def limit():
+        if memory:
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    return subprocess.run([sys.executable, "-c", driver], capture_output=True, text=True, timeout=40, preexec_fn=limit)
+
+
+SWAP_STDOUT = """
+import os, sys
+print("written before the swap", flush=True)
+path = os.readlink("/proc/self/fd/1")
+os.unlink(path)
+{swap}
+print("written after the swap", flush=True)
+"""
+
+
+@pytest.mark.parametrize("swap", ["os.mkfifo(path)", "os.symlink('/dev/zero', path)", "os.mkdir(path)"],
+                         ids=["fifo", "dev-zero", "directory"])
+def test_a_stdout_file_swapped_by_the_child_is_read_bounded_and_fast(swap):
+    started = time.monotonic()
+    done = _run_in_a_child(SWAP_STDOUT.format(swap=swap), memory=2 << 30)
+    assert time.monotonic() - started < 30
+    assert done.returncode == 0, done.stderr[-2000:]
+    got = json.loads(done.stdout)
+    assert got["exit"] == 0, got
+    assert got["stdout"] == "written before the swap\nwritten after the swap\n", got

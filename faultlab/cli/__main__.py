@@ -11,7 +11,7 @@ import os
 import sys
 import warnings
 
-from ..diagnosis import configurations
+from ..diagnosis import configurations, containment
 from ..lab import build, catalog
 from ..reports.terminal import printable
 from . import EXIT_FAULT, EXIT_USAGE, UsageError
@@ -48,7 +48,13 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in argv
     try:
         args = main_parser().parse_args(argv)
-        return args.func(args)
+        # SIGTERM, SIGHUP (a CI timeout, a closed terminal) and SIGINT kill the current run's whole tree
+        # and remove its files before faultlab exits with 128 + the signal's number.
+        with containment.stopping_runs_on_signals():
+            return args.func(args)
+    except containment.Interrupted as exc:
+        print(f"faultlab: {exc}; the run was killed and its files removed", file=sys.stderr)
+        return exc.exit_status
     except (UsageError, build.BuildError, catalog.CatalogError, configurations.ConfigurationError) as exc:
         if debug:
             raise

@@ -1,9 +1,11 @@
 """Run anything in a child process and survive whatever it does.
 
 Guarantees: the child and everything it starts live in their own process group, which
-is killed (SIGTERM, then SIGKILL) when the child ends or runs out of time, so nothing is
-left running; output goes to files, never to a pipe that can fill up, and is read back
-capped (head and tail kept) and decoded with ``backslashreplace``; faulthandler is on in
+is killed (SIGTERM, then SIGKILL) when the child ends or runs out of time, and what left
+the group (``setsid``, a double fork) is found, killed and reaped too (``containment``),
+so nothing is left running; output goes to files, never to a pipe that can fill up, and
+is read back through the runner's own descriptors, capped (head and tail kept) and
+decoded with ``backslashreplace``; faulthandler is on in
 every Python process of the tree; memory can be bounded with RLIMIT_AS.
 """
 
@@ -20,7 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import configurations, hang, stall
+from . import configurations, containment, hang, stall
 from .configurations import Configuration
 from .outcome import Outcome, ThreadState
 
@@ -29,20 +31,47 @@ TERM_GRACE_S = 1.0
 INJECT_DIR = str(Path(__file__).with_name("_inject"))
 
 
-def _read_capped(path: str, cap: int) -> tuple[str, bool]:
-    size = os.path.getsize(path)
-    with open(path, "rb") as f:
-        if size <= cap:
-            data = f.read()
-            truncated = False
-        else:
-            head = f.read(cap // 2)
-            f.seek(size - cap // 2)
-            tail = f.read()
-            skipped = size - len(head) - len(tail)
-            data = head + f"\n[... faultlab: {skipped} bytes omitted ...]\n".encode() + tail
-            truncated = True
-    return data.decode("utf-8", "backslashreplace"), truncated
+def _pread_exactly(fd: int, size: int, offset: int) -> bytes:
+    chunks = []
+    while size > 0:
+        chunk = os.pread(fd, min(size, 1 << 20), offset)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+        offset += len(chunk)
+    return b"".join(chunks)
+
+
+def _read_capped(fd: int, cap: int) -> tuple[str, bool]:
+    """What the child wrote to the file open as ``fd``, at most ``cap`` bytes: head and tail.
+
+    Read through the runner's own descriptor, never the path: a child can replace the path
+    with a FIFO (a read would block), a symlink to /dev/zero (a read would not end) or a
+    directory, but not the file this descriptor holds.
+    """
+    size = os.fstat(fd).st_size
+    if size <= cap:
+        return _pread_exactly(fd, size, 0).decode("utf-8", "backslashreplace"), False
+    head = _pread_exactly(fd, cap // 2, 0)
+    tail = _pread_exactly(fd, cap // 2, size - cap // 2)
+    skipped = size - len(head) - len(tail)
+    data = head + f"\n[... faultlab: {skipped} bytes omitted ...]\n".encode() + tail
+    return data.decode("utf-8", "backslashreplace"), True
+
+
+@contextlib.contextmanager
+def output_files(work: str):
+    """Create ``work``/stdout and ``work``/stderr; yield them open for writing (for the child) and
+    open for reading (``outcome_from``'s ``outputs``: what the child does to the paths cannot change
+    which files these are)."""
+    with contextlib.ExitStack() as stack:
+        writers, readers = [], []
+        for name in ("stdout", "stderr"):
+            writers.append(stack.enter_context(open(os.path.join(work, name), "wb")))
+            readers.append(os.open(os.path.join(work, name), os.O_RDONLY | os.O_NOFOLLOW))
+            stack.callback(os.close, readers[-1])
+        yield writers[0], writers[1], (readers[0], readers[1])
 
 
 def child_environment(configuration: Configuration, *, env: dict[str, str] | None, dump_dir: str,
@@ -103,16 +132,18 @@ def run(
     """
     config = configurations.resolve(sanitizer).with_leaks(leaks) if leaks else configurations.resolve(sanitizer)
     argv = tuple(str(a) for a in argv)
-    with tempfile.TemporaryDirectory(prefix="faultlab-run-") as work:
-        out_path, err_path = os.path.join(work, "stdout"), os.path.join(work, "stderr")
+    with tempfile.TemporaryDirectory(prefix="faultlab-run-", ignore_cleanup_errors=True) as work, \
+            containment.Containment(work, adopts_orphans=True) as contained:
         child_env = child_environment(config, env=env, dump_dir=work, memory_limit=memory_limit)
-        with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        with output_files(work) as (out, err, outputs):
             start = time.monotonic()
             try:
-                proc = subprocess.Popen(
-                    argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=child_env, cwd=cwd,
-                    start_new_session=True, preexec_fn=_limits(memory_limit, not config.reserves_shadow),
-                )
+                with contained.starting():
+                    proc = subprocess.Popen(
+                        argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=child_env, cwd=cwd,
+                        start_new_session=True, preexec_fn=_limits(memory_limit, not config.reserves_shadow),
+                    )
+                    contained.leader, contained.leaders_parent = proc.pid, os.getpid()
             except OSError as exc:
                 return Outcome(argv=argv, exit_code=127, signal=None, timed_out=False, duration_s=0.0,
                                stdout="", stderr=f"faultlab: cannot start {argv[0]}: {exc.strerror}",
@@ -121,8 +152,9 @@ def run(
                 watched = supervise(proc.pid, wait, timeout=timeout, dump_dir=work, use_gdb=use_gdb,
                                     deadlock_after=deadlock_after, started=start)
             duration = time.monotonic() - start
-        return outcome_from(work, argv, watched, duration=duration, configuration=config,
-                            memory_limit=memory_limit, output_cap=output_cap)
+            contained.sweep()  # the descendants that left the group: nothing writes to the output any more
+            return outcome_from(outputs, argv, watched, duration=duration,
+                                configuration=config, memory_limit=memory_limit, output_cap=output_cap)
 
 
 @contextlib.contextmanager
@@ -207,12 +239,12 @@ def supervise(pid: int, wait, *, timeout: float, dump_dir: str, use_gdb: bool = 
                        called_at_s=None if called_at is None else round(called_at - started, 4))
 
 
-def outcome_from(work: str, argv: tuple[str, ...], watched: Supervision, *, duration: float,
+def outcome_from(outputs: tuple[int, int], argv: tuple[str, ...], watched: Supervision, *, duration: float,
                  configuration: Configuration, memory_limit: int | None, output_cap: int = OUTPUT_CAP,
                  isolation: str = "spawn") -> Outcome:
-    """The ``Outcome`` of a finished child whose output went to ``work``/stdout and ``work``/stderr."""
-    stdout, t1 = _read_capped(os.path.join(work, "stdout"), output_cap)
-    stderr, t2 = _read_capped(os.path.join(work, "stderr"), output_cap)
+    """The ``Outcome`` of a finished child whose stdout and stderr went to the files open as ``outputs``."""
+    stdout, t1 = _read_capped(outputs[0], output_cap)
+    stderr, t2 = _read_capped(outputs[1], output_cap)
     returncode = watched.returncode
     return Outcome(
         argv=argv,

@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 
-from ...diagnosis import configurations, runner, stall
+from ...diagnosis import configurations, containment, runner, stall
 from ...diagnosis.configurations import Configuration
 from ...diagnosis.outcome import Outcome
 from .. import catalog
@@ -78,6 +78,7 @@ class ForkServer:
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, pass_fds=(theirs.fileno(),),
                 start_new_session=True,
             )
+        containment.register_helper(self._proc.pid)
         theirs.close()
         self._channel = Channel(ours)
         try:
@@ -100,6 +101,7 @@ class ForkServer:
             except subprocess.TimeoutExpired:
                 runner.kill_group(self._proc.pid)
                 self._proc.wait()
+            containment.forget_helper(self._proc.pid)
             self._proc = None
         if self._work:
             shutil.rmtree(self._work, ignore_errors=True)
@@ -127,14 +129,17 @@ class ForkServer:
             raise ForkServerError(f"under {self.config.name} the memory limit is fixed when the server starts")
         self.start()
         argv = tuple(catalog.case_command(case_file, case_id, variant))
-        with tempfile.TemporaryDirectory(prefix="faultlab-run-") as work:
-            for name in ("stdout", "stderr"):
-                open(os.path.join(work, name), "wb").close()
+        with tempfile.TemporaryDirectory(prefix="faultlab-run-", ignore_cleanup_errors=True) as work, \
+                containment.Containment(work, adopts_orphans=False) as contained, \
+                runner.output_files(work) as (_, _, outputs):
+            # The child opens these by path; they are read back through these descriptors, whatever it does to the paths.
             request = {"file": str(case_file), "case": case_id, "variant": variant, "work": work,
                        "cwd": cwd or os.getcwd(), "memory_limit": memory_limit, "quick_exit": quick_exit,
                        "preload": str(case_file) not in self._no_preload}
             start = time.monotonic()
-            pid = self._fork(request)
+            with contained.starting():
+                pid = self._fork(request)
+                contained.leader, contained.leaders_parent = pid, self.pid
             status: list[int] = []
 
             def wait(limit: float | None) -> int:
@@ -150,11 +155,13 @@ class ForkServer:
                     status.append(os.waitstatus_to_exitcode(reply["status"]))
                 return status[0]
 
+            # The server reaps the child, and kills and reaps what it left behind, before it answers.
             watched = runner.supervise(pid, wait, timeout=timeout, dump_dir=work, use_gdb=use_gdb,
                                        deadlock_after=deadlock_after, started=start)
             duration = time.monotonic() - start
-            return runner.outcome_from(work, argv, watched, duration=duration, configuration=self.config,
-                                       memory_limit=memory_limit, output_cap=output_cap, isolation="fork")
+            return runner.outcome_from(outputs, argv, watched, duration=duration,
+                                       configuration=self.config, memory_limit=memory_limit,
+                                       output_cap=output_cap, isolation="fork")
 
     def _fork(self, request: dict) -> int:
         """Send the request and return the child's pid; restarts once without the preload if fork was unsafe."""

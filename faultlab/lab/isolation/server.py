@@ -17,7 +17,7 @@ import socket
 import sys
 import threading
 
-from ...diagnosis import configurations, runner
+from ...diagnosis import configurations, containment, runner
 from .. import catalog, drive, native  # noqa: F401  (native: imported before any fork)
 from .protocol import Channel
 
@@ -68,7 +68,7 @@ def _wait_for(pid: int, channel: Channel) -> int | None:
 
 
 def _kill_group_and_reap(pid: int) -> None:
-    """Nobody watches this child any more: kill its whole group, so no hang outlives the client."""
+    """Nobody watches this child any more: kill its whole group and what left it, so no hang outlives the client."""
     try:
         os.killpg(pid, signal.SIGKILL)
     except ProcessLookupError:
@@ -77,6 +77,7 @@ def _kill_group_and_reap(pid: int) -> None:
         os.waitpid(pid, 0)
     except ChildProcessError:
         pass
+    containment.sweep_children()
 
 
 def serve(channel: Channel):
@@ -102,6 +103,9 @@ def serve(channel: Channel):
             channel.send({"pid": pid})
             status = _wait_for(pid, channel)
             if status is not None:
+                # Whatever the run left running (a setsid'd grandchild, a daemon) was reparented here: the
+                # server is a subreaper and its only children are runs. Nothing of this run outlives its verdict.
+                containment.sweep_children()
                 channel.send({"status": status})
         except OSError:  # the client went away mid-send
             status = None
@@ -153,6 +157,7 @@ def _exit_quickly() -> None:
 
 def main(argv: list[str]) -> int:
     channel = Channel(socket.socket(fileno=int(argv[0])))
+    containment.become_subreaper()
     _warm_up()
     channel.send({"ready": os.getpid(), "threads": _thread_count()})
     served = serve(channel)
