@@ -16,7 +16,20 @@ import pytest
 from faultlab.lab import toolchain
 
 RUSTC = shutil.which("rustc") or next((p for p in [Path.home() / ".cargo/bin/rustc"] if p.exists()), None)
-requires_rustc = pytest.mark.skipif(RUSTC is None, reason="needs rustc (>= 1.81: a panic may not unwind out of extern \"C\")")
+
+
+def _rustc_works() -> bool:
+    """rustc is there and answers (a rustup proxy with no toolchain for this HOME does not)."""
+    if RUSTC is None:
+        return False
+    try:
+        return subprocess.run([str(RUSTC), "--version"], capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+requires_rustc = pytest.mark.skipif(not _rustc_works(),
+                                    reason="needs a working rustc (>= 1.81: a panic may not unwind out of extern \"C\")")
 requires_jdk = pytest.mark.skipif(toolchain.find_jdk() is None or shutil.which("gcc") is None,
                                   reason="needs a JDK (java, javac, jni.h) and gcc")
 
