@@ -28,35 +28,32 @@ LONG = 200_000
 # -- linear, bounded classification -------------------------------------------------------------
 
 def _classified_in(code: str):
-    outcome = faultlab.run([PYTHON, "-c", code], timeout=60)
-    started = time.perf_counter()
-    verdict = faultlab.classify(outcome)
-    return verdict, time.perf_counter() - started
+    """The verdict of a real child running ``code``. How long classifying hostile output takes is
+    measured by ``faultlab bench hostile``; these tests check what the verdict says."""
+    return faultlab.classify(faultlab.run([PYTHON, "-c", code], timeout=60))
 
 
-def test_a_200_kb_frame_line_is_classified_fast_and_right():
-    # Before: 26 s for a 100 KB line (each blank of the run rescanned by `(.+?)\s*$`).
-    verdict, seconds = _classified_in(f"""if 1:
+def test_a_200_kb_frame_line_is_classified_right():
+    # Before: 26 s for a 100 KB line (each blank of the run rescanned by `(.+?)\s*$`): bench/hostile.py.
+    verdict = _classified_in(f"""if 1:
         import sys
         sys.stderr.write("x" + " " * {LONG} + "y\\n")
         sys.stderr.write('Traceback (most recent call last):\\n  File "a.py", line 3, in f' + " " * {LONG} + "g\\n")
         sys.stderr.flush()
         raise ValueError("after a long line")
         """)
-    assert seconds < 5, f"classification took {seconds:.1f} s"
     assert verdict.kind == "python-exception"
     assert verdict.summary.startswith("ValueError: after a long line")
 
 
 def test_a_200_kb_line_then_a_segfault_is_still_a_segfault():
-    verdict, seconds = _classified_in(f"""if 1:
+    verdict = _classified_in(f"""if 1:
         import ctypes, sys
         sys.stderr.write("    #0 0x1 in a" + " " * {LONG} + "b" + " " * {LONG} + "(\\n")
         sys.stderr.write("Fatal Python error: " * {LONG // 20} + "\\n")
         sys.stderr.flush()
         ctypes.string_at(0)
         """)
-    assert seconds < 5, f"classification took {seconds:.1f} s"
     assert verdict.kind in ("segv", "null-deref"), verdict
     assert [f.function for f in verdict.python_stack][:2] == ["string_at", "<module>"]
 
@@ -64,7 +61,7 @@ def test_a_200_kb_line_then_a_segfault_is_still_a_segfault():
 def test_an_over_long_line_is_cut_in_the_middle_and_says_so():
     from faultlab.diagnosis.classify import LINE_LIMIT
 
-    verdict, _ = _classified_in(f"""if 1:
+    verdict = _classified_in(f"""if 1:
         import sys
         sys.stderr.write("ValueError: " + "h" * {LONG} + "TAIL\\n")
         sys.exit(3)
@@ -81,9 +78,7 @@ def test_a_thousand_asan_headlines_are_not_a_thousand_reads():
 
     text = "==1==ERROR: AddressSanitizer: unknown-crash on address 0x1\n" * 20_000
     outcome = Outcome(argv=("x",), exit_code=1, signal=None, timed_out=False, duration_s=0.1, stdout="", stderr=text)
-    started = time.perf_counter()
     verdict = faultlab.classify(outcome)
-    assert time.perf_counter() - started < 5
     assert verdict.kind == "exit-nonzero"
 
 
@@ -589,10 +584,8 @@ print("written after the swap", flush=True)
 
 @pytest.mark.parametrize("swap", ["os.mkfifo(path)", "os.symlink('/dev/zero', path)", "os.mkdir(path)"],
                          ids=["fifo", "dev-zero", "directory"])
-def test_a_stdout_file_swapped_by_the_child_is_read_bounded_and_fast(swap):
-    started = time.monotonic()
-    done = _run_in_a_child(SWAP_STDOUT.format(swap=swap), memory=2 << 30)
-    assert time.monotonic() - started < 30
+def test_a_stdout_file_swapped_by_the_child_is_read_bounded(swap):
+    done = _run_in_a_child(SWAP_STDOUT.format(swap=swap), memory=2 << 30)  # bounded in time: it never hangs
     assert done.returncode == 0, done.stderr[-2000:]
     got = json.loads(done.stdout)
     assert got["exit"] == 0, got

@@ -16,7 +16,7 @@ from .. import benchstats
 from ..lab import build
 from . import EXIT_OK, UsageError
 
-NAMES = ("isolation", "suite", "fuzz", "boundary", "deadlock")
+NAMES = ("isolation", "suite", "fuzz", "boundary", "deadlock", "hostile")
 
 
 def register(subparsers) -> None:
@@ -37,11 +37,12 @@ def bench_module(name: str):
     import bench.boundary
     import bench.deadlock
     import bench.fuzz
+    import bench.hostile
     import bench.isolation
     import bench.suite
 
     return {"isolation": bench.isolation, "suite": bench.suite, "fuzz": bench.fuzz, "boundary": bench.boundary,
-            "deadlock": bench.deadlock}[name]
+            "deadlock": bench.deadlock, "hostile": bench.hostile}[name]
 
 
 def machine() -> dict:
