@@ -39,7 +39,7 @@ def main_parser() -> argparse.ArgumentParser:
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """A warning is one line for a person, like an error: ``faultlab: warning: ...``."""
-    print(f"faultlab: warning: {message}", file=file or sys.stderr)
+    print(f"faultlab: warning: {printable(str(message))}", file=file or sys.stderr)  # it quotes the environment
 
 
 def main(argv: list[str] | None = None) -> int:
