@@ -78,6 +78,8 @@ def process_table() -> dict[int, Process]:
         except OSError:
             continue
         fields = stat[stat.rfind(b")") + 2:].split()
+        if len(fields) < 4:  # read while the process went away
+            continue
         table[int(entry)] = Process(int(fields[1]), int(fields[2]), int(fields[3]), fields[0] == b"Z")
     return table
 

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import time
 
+from .containment import process_table
 from .outcome import ThreadState
 
 GDB_TIMEOUT_S = 20.0
@@ -25,19 +26,8 @@ DUMP_SETTLED_S = 0.02  # a dump is a burst of writes: this long without one ends
 
 
 def group_members(pgid: int) -> list[int]:
-    """Pids whose process group is ``pgid``, the leader first."""
-    members = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                stat = f.read().decode("ascii", "replace")
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2 :].split()
-        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] != "Z":
-            members.append(int(entry))
+    """Pids whose process group is ``pgid`` (zombies aside), the leader first."""
+    members = [pid for pid, process in process_table().items() if process.pgid == pgid and not process.zombie]
     return sorted(members, key=lambda p: (p != pgid, p))
 
 

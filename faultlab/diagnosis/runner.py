@@ -130,7 +130,8 @@ def run(
     lock waits for ``deadlock_after`` seconds, confirmed deadlocked by their native
     stacks, is stopped then rather than at ``timeout`` (None or 0: wait for the timeout).
     """
-    config = configurations.resolve(sanitizer).with_leaks(leaks) if leaks else configurations.resolve(sanitizer)
+    config = configurations.resolve(sanitizer)
+    config = config.with_leaks(True) if leaks else config  # leaks=False keeps what the configuration says
     argv = tuple(str(a) for a in argv)
     with tempfile.TemporaryDirectory(prefix="faultlab-run-", ignore_cleanup_errors=True) as work, \
             containment.Containment(work, adopts_orphans=True) as contained:
