@@ -136,3 +136,22 @@ def committed_seeds_stay_as_they_are():
     assert after == before, f"the test run changed fuzz/corpus/: added {sorted(set(after) - set(before))}, " \
                             f"removed {sorted(set(before) - set(after))}"
 
+
+def build_jni_program(where: Path, library: str, c_source: str, main_class: str, java_source: str) -> Path:
+    """``lib<library>.so`` from ``c_source`` (gcc, against the JDK's jni.h) and ``<main_class>.java``, in ``where``.
+
+    Returns the JDK's home; the program runs as ``java -Djava.library.path=WHERE -cp WHERE MAIN_CLASS``.
+    """
+    from faultlab.lab import toolchain
+
+    jdk = toolchain.find_jdk()
+    (where / f"{library}.c").write_text(textwrap.dedent(c_source).lstrip())
+    built = subprocess.run(["gcc", "-g", "-O0", "-fPIC", "-shared", "-pthread", f"-I{jdk}/include",
+                            f"-I{jdk}/include/linux", f"{library}.c", "-o", f"lib{library}.so"],
+                           cwd=where, capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    (where / f"{main_class}.java").write_text(textwrap.dedent(java_source).lstrip())
+    javac = subprocess.run([str(jdk / "bin" / "javac"), "-d", ".", f"{main_class}.java"], cwd=where,
+                           capture_output=True, text=True)
+    assert javac.returncode == 0, javac.stderr
+    return jdk

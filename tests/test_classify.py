@@ -9,10 +9,10 @@ edge cases.
 
 import re
 import shutil
-import subprocess
 import textwrap
 
 import pytest
+from conftest import build_jni_program
 
 from faultlab.lab import toolchain
 from faultlab.diagnosis.classify import classify, is_deadlock
@@ -528,18 +528,9 @@ public class Crash {
 
 @pytest.mark.skipif(toolchain.find_jdk() is None, reason="needs a JDK (javac, jni.h)")
 def test_a_jni_library_crashing_the_jvm_is_a_segv_in_its_frame(compile_c, diagnose_command, tmp_path):
-    jdk = toolchain.find_jdk()
     where = tmp_path / "jni"
     where.mkdir()
-    source = where / "jnicrash.c"
-    source.write_text(textwrap.dedent(JNI_CRASH_C).lstrip())
-    built = subprocess.run(["gcc", "-g", "-O0", "-fPIC", "-shared", f"-I{jdk}/include", f"-I{jdk}/include/linux",
-                            str(source), "-o", str(where / "libjnicrash.so")], capture_output=True, text=True)
-    assert built.returncode == 0, built.stderr
-    (where / "Crash.java").write_text(textwrap.dedent(JNI_CRASH_JAVA).lstrip())
-    javac = subprocess.run([str(jdk / "bin" / "javac"), "-d", str(where), str(where / "Crash.java")],
-                           capture_output=True, text=True)
-    assert javac.returncode == 0, javac.stderr
+    jdk = build_jni_program(where, "jnicrash", JNI_CRASH_C, "Crash", JNI_CRASH_JAVA)
     d = diagnose_command([str(jdk / "bin" / "java"), "-XX:-CreateCoredumpOnCrash", f"-XX:ErrorFile={tmp_path}/hs_err.log",
                           f"-Djava.library.path={where}", "-cp", str(where), "Crash"], cwd=str(tmp_path))
     d.expect("segv", exit_code=1, summary=r"^the JVM caught SIGSEGV \(0xb\) in Java_Crash_store \(libjnicrash\.so\)$")

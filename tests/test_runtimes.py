@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import build_jni_program
 
 from faultlab.lab import toolchain
 
@@ -192,15 +193,8 @@ public class Check {
 
 @pytest.fixture(scope="module")
 def jni_check(tmp_path_factory):
-    jdk = toolchain.find_jdk()
     where = tmp_path_factory.mktemp("jnicheck")
-    (where / "jnicheck.c").write_text(textwrap.dedent(JNI_CHECK_C).lstrip())
-    built = subprocess.run(["gcc", "-g", "-O0", "-fPIC", "-shared", "-pthread", f"-I{jdk}/include", f"-I{jdk}/include/linux",
-                            "jnicheck.c", "-o", "libjnicheck.so"], cwd=where, capture_output=True, text=True)
-    assert built.returncode == 0, built.stderr
-    (where / "Check.java").write_text(textwrap.dedent(JNI_CHECK_JAVA).lstrip())
-    javac = subprocess.run([str(jdk / "bin" / "javac"), "-d", ".", "Check.java"], cwd=where, capture_output=True, text=True)
-    assert javac.returncode == 0, javac.stderr
+    jdk = build_jni_program(where, "jnicheck", JNI_CHECK_C, "Check", JNI_CHECK_JAVA)
     return [str(jdk / "bin" / "java"), "-Xcheck:jni", "-XX:-CreateCoredumpOnCrash", f"-XX:ErrorFile={where}/hs_err_%p.log",
             f"-Djava.library.path={where}", "-cp", str(where), "Check"]
 
