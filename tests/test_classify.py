@@ -17,7 +17,8 @@ from conftest import build_jni_program
 from faultlab.lab import toolchain
 from faultlab.diagnosis.classify import classify, is_deadlock
 from faultlab.diagnosis.outcome import Outcome, ThreadState
-from faultlab.diagnosis.stacks import faulthandler_threads, gdb_stack, python_stack, sanitizer_stack
+from faultlab.diagnosis.sources.asan import stack as sanitizer_stack
+from faultlab.diagnosis.stacks import faulthandler_threads, gdb_stack, python_stack
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc compiles the crashing C snippets")
 requires_gdb = pytest.mark.skipif(shutil.which("gdb") is None, reason="gdb prints the native stacks of a hung child")

@@ -94,15 +94,16 @@ def call_rust(diagnose_code, library: Path, call: str, backtrace: str):
 @pytest.mark.parametrize("backtrace", ["0", "1"])
 def test_a_panic_escaping_an_extern_c_function_is_named_with_its_place(panicking_library, diagnose_code, backtrace):
     d = call_rust(diagnose_code, panicking_library, "checked_index(7)", backtrace)
-    d.expect("panic-across-ffi", signal="SIGABRT",
+    d.expect("ffi-rule-violation", signal="SIGABRT",
              summary=r'^Rust panic escaped an extern "C" function at boom\.rs:4:5: index out of bounds: the len is 3 but the index is 7 in ',
              stderr=r"^panic in a function that cannot unwind$")
+    assert d.verdict.mode == "swallowed-error", d
     assert "index out of bounds: the len is 3 but the index is 7" in d.verdict.evidence, d
     top = d.verdict.native_stack[0] if backtrace == "0" else next(f for f in d.verdict.native_stack if f.module == "boom.rs")
     assert (top.module, top.line) == ("boom.rs", 4), d
     again = call_rust(diagnose_code, panicking_library, "checked_index(9)", backtrace)
     other = call_rust(diagnose_code, panicking_library, "parse_count(70)", backtrace)
-    other.expect("panic-across-ffi", signal="SIGABRT", summary=r"at boom\.rs:10:9: count out of range: 70 in ")
+    other.expect("ffi-rule-violation", signal="SIGABRT", summary=r"at boom\.rs:10:9: count out of range: 70 in ")
     assert d.verdict.signature == again.verdict.signature != other.verdict.signature
 
 
@@ -114,11 +115,11 @@ def test_a_panic_caught_at_the_boundary_is_ok(panicking_library, diagnose_code):
 
 @requires_rustc
 @pytest.mark.parametrize("backtrace", ["0", "1"])
-def test_a_panic_in_a_rust_program_is_a_panic_not_an_exit_status(tmp_path, diagnose_command, backtrace):
+def test_a_panic_in_a_rust_program_is_an_uncaught_exception_not_an_exit_status(tmp_path, diagnose_command, backtrace):
     program = rustc(tmp_path, PANICKING_PROGRAM, "panicking")
     env = {**os.environ, "RUST_BACKTRACE": backtrace}
     d = diagnose_command([str(program)], env=env)
-    d.expect("panic", exit_code=101,
+    d.expect("uncaught-exception", exit_code=101,
              summary=r"^Rust panic at panicking\.rs:4:21: index out of bounds: the len is 3 but the index is 6 in "
                      + (r"panic \(panicking\.rs:4\)$" if backtrace == "0" else r"panicking::main \(panicking\.rs:4\)$"))
     assert diagnose_command([str(program)], env=env).verdict.signature == d.verdict.signature
@@ -202,7 +203,7 @@ def jni_check(tmp_path_factory):
 @requires_jdk
 def test_a_jnienv_used_on_another_thread_is_a_jni_threading_fault(jni_check, diagnose_command):
     d = diagnose_command([*jni_check, "wrongThread"])
-    d.expect("jni-wrong-thread", exit_code=1, summary=r"^FATAL ERROR in native method: Using JNIEnv in non-Java thread$")
+    d.expect("ffi-rule-violation", exit_code=1, summary=r"^FATAL ERROR in native method: Using JNIEnv in non-Java thread$")
     assert d.verdict.mode == "threading"
     diagnose_command([*jni_check, "attachedThread"]).expect("ok", exit_code=0)
 
@@ -210,7 +211,7 @@ def test_a_jnienv_used_on_another_thread_is_a_jni_threading_fault(jni_check, dia
 @requires_jdk
 def test_a_jni_call_with_an_exception_pending_is_a_swallowed_error_with_the_java_stack(jni_check, diagnose_command):
     d = diagnose_command([*jni_check, "pending"])
-    d.expect("jni-exception-pending", exit_code=1,
+    d.expect("ffi-rule-violation", exit_code=1,
              summary=r"^WARNING in native method: JNI call made with exception pending in Check\.pending \(native\)$")
     assert d.verdict.mode == "swallowed-error"
     assert [f.function for f in d.verdict.native_stack][:1] == ["Check.pending"], d

@@ -59,6 +59,7 @@ RUNNING = ThreadState(1, 2, "R", "0", ("#0  spin_in_c () at spin.c:1",))
 CONDITIONS = {
     "deadlock": recorded(exit_code=None, signal=15, timed_out=True, threads=(BLOCKED,)),
     "hang": recorded(exit_code=None, signal=15, timed_out=True, threads=(BLOCKED, RUNNING)),
+    "trap": recorded(exit_code=None, signal=5),
     "killed": recorded(exit_code=None, signal=9),
     "exit-nonzero": recorded(exit_code=3),
     "ok": recorded(exit_code=0),

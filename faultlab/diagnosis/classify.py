@@ -15,7 +15,7 @@ from .stall import is_deadlock
 from .kinds import KINDS
 from .outcome import Outcome
 from .signature import frame_key, meaningful, signature
-from .sources import MARKERS, SIGNAL_KINDS, Marker
+from .sources import MARKERS, READERS, SIGNAL_KINDS, Marker, Reading
 from .verdict import Frame, Verdict
 
 _EVIDENCE_CONTEXT = re.compile(r"^\s*(?:READ|WRITE) of size .*|^\s*(?:Read|Write|Previous write|Previous read|Atomic \w+) of size .*"
@@ -74,7 +74,7 @@ def _first_match(outcome: Outcome) -> tuple[Marker, re.Match, str] | None:
     """The first marker (in table order) found in stderr, then stdout."""
     streams = (outcome.stderr, outcome.stdout)
     for marker in _text_markers():
-        if marker.kind in ("python-exception", "panic") and outcome.exit_code == 0:  # a caught exception or panic
+        if marker.kind in ("python-exception", "uncaught-exception") and outcome.exit_code == 0:  # caught after all
             continue
         for text in streams:
             m = _search(marker, text)
@@ -146,24 +146,6 @@ def _summary(kind: str, headline: str, native: tuple[Frame, ...], python: tuple[
     return text[:240]
 
 
-def _rust_panic(marker: Marker, text: str, headline: str) -> tuple[str, tuple[Frame, ...], tuple[str, ...], tuple[str, ...]]:
-    """The first panic's message and place; its backtrace, or else its place, as the stack; its report as evidence.
-
-    Without a backtrace the place is the only frame, and its line is part of the
-    signature, or every panic in one file would be one bug.
-    """
-    panic, at, frames = stacks.rust_panic(text)
-    if panic is None:
-        return headline, (), (), ()
-    place = f"{panic.group('file')}:{panic.group('line')}:{panic.group('column')}"
-    escaped = " escaped an extern \"C\" function" if marker.kind == "panic-across-ffi" else ""
-    headline = f"Rust panic{escaped} at {place}: {panic.group('message').strip()}"
-    told = tuple(panic.group(0).splitlines())
-    if meaningful(frames):
-        return headline, frames, (), told
-    return headline, (at,), (f"{frame_key(at)}:{at.line}",), told
-
-
 def classify(outcome: Outcome) -> Verdict:
     outcome = _bounded(outcome)
     native: tuple[Frame, ...] = ()
@@ -172,21 +154,23 @@ def classify(outcome: Outcome) -> Verdict:
     extra: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
     headline = ""
+    mode = None  # the kind's own, unless the marker proves another
     found = _first_match(outcome)
     if found and (not outcome.timed_out or found[0].source in ("asan", "tsan", "ubsan", "lsan", "glibc", "faultlab")):
         marker, match, text = found
         kind = marker.kind
         headline = _clean(match.group(0))
         evidence = _evidence(match.group(0), text, kind)
-        native = stacks.sanitizer_stack(text[match.start():]) if marker.source in ("asan", "tsan", "ubsan", "lsan") else ()
-        if marker.source == "jvm":
-            native = stacks.jvm_frames(text[match.start():])
-            headline = "the JVM caught " + re.sub(r"^#\s+|(?<!\s)\s+at pc=.*$", "", headline)
-        if marker.source == "xcheck-jni":
-            native = stacks.checked_jni_frames(text[match.start():])
-        if marker.source == "rust":
-            headline, native, extra, told = _rust_panic(marker, text, headline)
-            evidence = (*evidence, *(line for line in told if line not in evidence))
+        reading = READERS[marker](marker, match, text) if marker in READERS else Reading()
+        headline = reading.headline or headline
+        native = reading.native_stack
+        if reading.place is not None and not meaningful(native):
+            native = (reading.place,)
+            extra = (f"{frame_key(reading.place)}:{reading.place.line}",)
+        evidence = (*evidence, *(line for line in reading.evidence if line not in evidence))
+        if marker.mode:
+            mode = marker.mode
+            extra = (*extra, marker.mode)  # one checker, different rules: different bugs
         if marker.kind == "swallowed-exception":
             python = stacks.python_stack(text[match.start():])
         if not python and text is outcome.stdout:
@@ -233,7 +217,7 @@ def classify(outcome: Outcome) -> Verdict:
         python = native = ()
     return Verdict(
         kind=kind,
-        mode=info.mode,
+        mode=mode or info.mode,
         cwe=info.cwe,
         security=info.security,
         summary=_summary(kind, headline, native, python),

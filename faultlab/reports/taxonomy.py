@@ -81,6 +81,8 @@ def render() -> str:
             if marker.kind != kind.name:
                 continue
             label = f"- ({number}) **{marker.source}** ({declared[id(marker)]}):"
+            if marker.mode:
+                label += f" mode `{marker.mode}`:"
             if marker.pattern:
                 lines.append(f"{label} {_code(marker.pattern)}")
                 if marker.condition:

@@ -7,7 +7,8 @@ A source module declares, as data (every name optional):
 - ``RUNTIME_MODULES`` / ``RUNTIME_FUNCTIONS``: regexes of the frame modules (matched at the
   start) and function names (matched whole) that are runtime plumbing, never the bug;
 - ``SIGNAL_KINDS``: the kind of a child that died of a signal;
-- where it has one, its frame syntax, which ``stacks`` reads.
+- ``read(marker, match, text) -> Reading``: what its report says beyond the marker's line
+  (its frames, a better headline), in its own frame syntax.
 
 Nothing lists the modules: every public module of this package is a source, so adding one
 is one new module plus its tests. The order of the marker table is the markers' precedence,
@@ -21,11 +22,11 @@ import pkgutil
 import re
 from types import ModuleType
 
-from ._schema import Marker, RuntimePath
+from ._schema import Marker, Reading, RuntimePath
 
 __all__ = [
-    "MARKERS", "RUNTIME_FUNCTIONS", "RUNTIME_MODULES", "RUNTIME_PATHS", "SIGNAL_KINDS", "SOURCES",
-    "Marker", "RuntimePath", "marker_table", "runtime_functions", "runtime_modules", "runtime_paths",
+    "MARKERS", "READERS", "RUNTIME_FUNCTIONS", "RUNTIME_MODULES", "RUNTIME_PATHS", "SIGNAL_KINDS", "SOURCES",
+    "Marker", "Reading", "RuntimePath", "marker_readers", "marker_table", "runtime_functions", "runtime_modules", "runtime_paths",
     "signal_kinds", "source_modules",
 ]
 
@@ -43,6 +44,11 @@ def source_modules() -> tuple[ModuleType, ...]:
 def marker_table(sources: tuple[ModuleType, ...]) -> tuple[Marker, ...]:
     """All the sources' markers in the order the classifier tries them: by precedence, lowest first."""
     return tuple(sorted((m for source in sources for m in getattr(source, "MARKERS", ())), key=lambda m: m.precedence))
+
+
+def marker_readers(sources: tuple[ModuleType, ...]) -> dict[Marker, object]:
+    """Each marker's reader: the ``read`` of the source that declares it, where it has one."""
+    return {m: source.read for source in sources if hasattr(source, "read") for m in getattr(source, "MARKERS", ())}
 
 
 def runtime_paths(sources: tuple[ModuleType, ...]) -> tuple[RuntimePath, ...]:
@@ -71,6 +77,7 @@ def signal_kinds(sources: tuple[ModuleType, ...]) -> dict[str, str]:
 
 SOURCES = source_modules()
 MARKERS = marker_table(SOURCES)
+READERS = marker_readers(SOURCES)
 RUNTIME_PATHS = runtime_paths(SOURCES)
 RUNTIME_MODULES = runtime_modules(SOURCES)
 RUNTIME_FUNCTIONS = runtime_functions(SOURCES)

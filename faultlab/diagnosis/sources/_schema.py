@@ -1,4 +1,4 @@
-"""What a report source declares: its markers, and the paths that give its frames away."""
+"""What a report source declares: its markers, the paths that give its frames away, and what its reader makes of a report."""
 
 from __future__ import annotations
 
@@ -21,10 +21,28 @@ class Marker:
     example: str
     condition: str = ""
     precedence: int = field(kw_only=True)
+    mode: str | None = field(default=None, kw_only=True)
 
     @property
     def regex(self) -> re.Pattern | None:
         return _compiled(self.pattern) if self.pattern else None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a source's ``read(marker, match, text)`` makes of its own report, where the marker's line is not all.
+
+    Every field left at its default keeps what the classifier would say without the reader:
+    the marker's line as the headline and no native frames. ``place`` is where the report
+    itself says the failure happened (a panic's ``file:line:col``): when the stack names no
+    frame of the program, the place is the stack, and its line joins the signature, or every
+    panic in one file would be one bug. ``evidence`` lines follow the classifier's own.
+    """
+
+    headline: str | None = None
+    native_stack: tuple = ()
+    place: object = None  # a verdict.Frame
+    evidence: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

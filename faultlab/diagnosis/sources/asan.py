@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 
-from ._schema import Marker, RuntimePath
+from ..verdict import Frame
+from ._frames import module_name
+from ._schema import Marker, Reading, RuntimePath
 
 _ASAN = r"ERROR: AddressSanitizer: "
 
@@ -99,3 +101,33 @@ RUNTIME_PATHS = (
 )
 RUNTIME_MODULES = (r"libsanitizer/", r"libasan")
 RUNTIME_FUNCTIONS = (r"__interceptor_.*", r"__sanitizer.*", r"__asan.*")
+
+_BARE_ADDRESS = re.compile(r"^0x[0-9a-f]+$")
+
+
+def stack(text: str) -> tuple[Frame, ...]:
+    """The first stack in ``text`` (a sanitizer report from its headline on): the faulting access."""
+    frames: list[Frame] = []
+    started = False
+    for line in text.splitlines():
+        m = FRAME.match(line)
+        if m and ("#" in line.lstrip()[:1]):
+            n = int(m.group("n"))
+            if started and n == 0:
+                break
+            started = True
+            obj = m.group("obj") or m.group("obj2")
+            file = m.group("file")
+            module = module_name(file if file and not obj else obj or file)
+            line_no = int(m.group("line")) if m.group("line") else None
+            # "#4 0x7f.. (/lib/libffi.so.8+0x6f79)": no symbol, and an address is no name.
+            func = "??" if _BARE_ADDRESS.match(m.group("func")) else m.group("func")
+            frames.append(Frame(func, module, line_no))
+        elif started and not line.strip():
+            break
+    return tuple(frames)
+
+
+def read(marker: Marker, match: re.Match, text: str) -> Reading:
+    """A sanitizer report's first stack, under its headline (TSan, UBSan and LSan read theirs the same way)."""
+    return Reading(native_stack=stack(text[match.start():]))

@@ -16,22 +16,25 @@ from __future__ import annotations
 
 import re
 
-from ._schema import Marker
+from ..verdict import Frame
+from ._frames import module_name
+from ._schema import Marker, Reading
 
 MARKERS = (
     # Modified UTF-8 / CESU-8 bytes met by a strict decoder.
     Marker("encoding-corruption", "java", r"java\.nio\.charset\.MalformedInputException.*",
            "java.nio.charset.MalformedInputException: Input length = 1", precedence=440),
-    # -Xcheck:jni: the rule broken decides the kind; an unknown rule is still a JNI misuse.
-    Marker("jni-wrong-thread", "xcheck-jni", r"^FATAL ERROR in native method: Using JNIEnv in (?:the wrong|non-Java) thread.*",
-           "FATAL ERROR in native method: Using JNIEnv in non-Java thread", precedence=441),
-    Marker("jni-invalid-ref", "xcheck-jni",
+    # -Xcheck:jni: the VM's own boundary checker. The rule broken decides the mode; an unknown
+    # rule is still a JNI misuse, of no mode in particular.
+    Marker("ffi-rule-violation", "xcheck-jni", r"^FATAL ERROR in native method: Using JNIEnv in (?:the wrong|non-Java) thread.*",
+           "FATAL ERROR in native method: Using JNIEnv in non-Java thread", precedence=441, mode="threading"),
+    Marker("ffi-rule-violation", "xcheck-jni",
            r"^FATAL ERROR in native method: (?:Bad global or local ref passed to JNI|.*[Ii]nvalid (?:\w+ )*JNI handle).*",
-           "FATAL ERROR in native method: Bad global or local ref passed to JNI", precedence=442),
-    Marker("jni-exception-pending", "xcheck-jni",
+           "FATAL ERROR in native method: Bad global or local ref passed to JNI", precedence=442, mode="lifetime"),
+    Marker("ffi-rule-violation", "xcheck-jni",
            r"^WARNING in native method: JNI call made (?:with exception pending|without checking exceptions when required to).*",
-           "WARNING in native method: JNI call made with exception pending", precedence=443),
-    Marker("jni-check-failure", "xcheck-jni", r"^FATAL ERROR in native method: .*",
+           "WARNING in native method: JNI call made with exception pending", precedence=443, mode="swallowed-error"),
+    Marker("ffi-rule-violation", "xcheck-jni", r"^FATAL ERROR in native method: .*",
            "FATAL ERROR in native method: JNI received a null class", precedence=444),
     Marker("segv", "jvm", r"^#\s+SIGSEGV \(0xb\) at pc=.*",
            "#  SIGSEGV (0xb) at pc=0x00007f56c46d2f94, pid=27963, tid=27965", precedence=450),
@@ -52,3 +55,41 @@ CHECKED_FRAME = re.compile(r"^\tat (?:[\w.$]+/)?(?P<func>[\w$.<>]+)\((?:(?P<file
 RUNTIME_MODULES = (r"libjvm",)
 # The class library's own frames (a class loader under a failed FindClass), never the bug.
 RUNTIME_FUNCTIONS = (r"(?:java|javax|jdk|sun)\.[\w$.<>]+",)
+
+
+def fatal_error_frames(text: str) -> tuple[Frame, ...]:
+    """The frames of a fatal error report that follow "Problematic frame:" (on stdout, one frame)."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if "Problematic frame:" in line), None)
+    if start is None:
+        return ()
+    frames = []
+    for line in lines[start + 1:]:
+        native, java = NATIVE_FRAME.match(line), JAVA_FRAME.match(line)
+        if native:
+            frames.append(Frame(native.group("func"), module_name(native.group("obj"))))
+        elif java:
+            frames.append(Frame(java.group("func"), "java"))
+        else:
+            break
+    return tuple(frames)
+
+
+def checked_frames(text: str) -> tuple[Frame, ...]:
+    """The Java stack under the first line of ``text`` (an -Xcheck:jni message): a native method's module is "native"."""
+    frames = []
+    for line in text.splitlines()[1:]:
+        m = CHECKED_FRAME.match(line)
+        if not m:
+            break
+        frames.append(Frame(m.group("func"), m.group("file") or "native", int(m.group("line")) if m.group("line") else None))
+    return tuple(frames)
+
+
+def read(marker: Marker, match: re.Match, text: str) -> Reading:
+    if marker.source == "jvm":
+        headline = re.sub(r"^#\s+|(?<!\s)\s+at pc=.*$", "", match.group(0).strip())
+        return Reading(headline=f"the JVM caught {headline}", native_stack=fatal_error_frames(text[match.start():]))
+    if marker.source == "xcheck-jni":
+        return Reading(native_stack=checked_frames(text[match.start():]))
+    return Reading()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ._schema import Marker
 
 MARKERS = (
+    Marker("trap", "kernel", None, "killed by SIGTRAP", "the child ended by SIGTRAP and no report said more", precedence=575),
     Marker("killed", "kernel", None, "killed by SIGKILL", "the child ended by SIGKILL, SIGTERM, SIGINT or SIGHUP",
            precedence=580),
     Marker("exit-nonzero", "kernel", None, "exit status 3", "non-zero exit status and no other marker", precedence=590),
@@ -19,6 +20,7 @@ SIGNAL_KINDS = {
     "SIGFPE": "fpe",
     "SIGILL": "illegal-instruction",
     "SIGABRT": "abort",
+    "SIGTRAP": "trap",
     "SIGKILL": "killed",
     "SIGTERM": "killed",
     "SIGINT": "killed",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import asan
 from ._schema import Marker
 
 MARKERS = (
@@ -10,3 +11,5 @@ MARKERS = (
 )
 
 RUNTIME_MODULES = (r"liblsan",)
+
+read = asan.read  # the frame syntax all four sanitizers share

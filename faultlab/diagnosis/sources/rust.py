@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import re
 
-from ._schema import Marker, RuntimePath
+from ..verdict import Frame
+from ._frames import module_name
+from ._schema import Marker, Reading, RuntimePath
 
 MARKERS = (
     # Before faulthandler's "Fatal Python error: Aborted": the abort is the panic's.
-    Marker("panic-across-ffi", "rust", r"^(?:panic in a function that cannot unwind|thread caused non-unwinding panic\. aborting\.)$",
-           "panic in a function that cannot unwind", precedence=484),
-    Marker("panic", "rust", r"^thread '[^'\n]*'(?: \(\d+\))? panicked at .*",
+    Marker("ffi-rule-violation", "rust", r"^(?:panic in a function that cannot unwind|thread caused non-unwinding panic\. aborting\.)$",
+           "panic in a function that cannot unwind", precedence=484, mode="swallowed-error"),
+    Marker("uncaught-exception", "rust", r"^thread '[^'\n]*'(?: \(\d+\))? panicked at .*",
            "thread 'main' (22896) panicked at main.rs:4:21:", "and the exit status is not 0", precedence=486),
 )
 
@@ -45,3 +47,37 @@ RUNTIME_FUNCTIONS = (
     r"std::rt::lang_start.*", r"std::sys::backtrace::.*", r"core::ops::function::.*",
     r"core::slice::index::.*", r"<.* as core::(?:ops::index::Index|slice::index::SliceIndex)<.*>>::index",
 )
+
+
+def panic_report(text: str) -> tuple[re.Match | None, Frame | None, tuple[Frame, ...]]:
+    """The first panic report in ``text``: its match (place and message), its place as a frame,
+    and its ``RUST_BACKTRACE`` frames if it has any."""
+    panic = PANIC.search(text)
+    if panic is None:
+        return None, None, ()
+    place = Frame("panic", module_name(panic.group("file")), int(panic.group("line")))
+    frames: list[Frame] = []
+    lines = text[panic.end():].splitlines()[1:]
+    if lines[:1] != ["stack backtrace:"]:
+        return panic, place, ()
+    for line in lines[1:]:
+        at = BACKTRACE_PLACE.match(line)
+        if at and frames:
+            frames[-1] = Frame(frames[-1].function, module_name(at.group("file")), int(at.group("line")))
+            continue
+        m = BACKTRACE_FRAME.match(line)
+        if not m:
+            break
+        frames.append(Frame(CRATE_HASH.sub("", m.group("func"))))
+    return panic, place, tuple(frames)
+
+
+def read(marker: Marker, match: re.Match, text: str) -> Reading:
+    """The first panic's message and place as the headline; its backtrace as the stack; its report as evidence."""
+    panic, place, frames = panic_report(text)
+    if panic is None:
+        return Reading()
+    where = f"{panic.group('file')}:{panic.group('line')}:{panic.group('column')}"
+    escaped = " escaped an extern \"C\" function" if marker.kind == "ffi-rule-violation" else ""
+    return Reading(headline=f"Rust panic{escaped} at {where}: {panic.group('message').strip()}", native_stack=frames,
+                   place=place, evidence=tuple(panic.group(0).splitlines()))

@@ -5,6 +5,7 @@ Its frames use asan.py's syntax without the address (``#0 bump /tmp/uaf.c:6 (lib
 
 from __future__ import annotations
 
+from . import asan
 from ._schema import Marker
 
 MARKERS = (
@@ -25,3 +26,5 @@ MARKERS = (
 
 RUNTIME_MODULES = (r"libtsan",)
 RUNTIME_FUNCTIONS = (r"__tsan.*",)
+
+read = asan.read  # the frame syntax all four sanitizers share

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import asan
 from ._schema import Marker
 
 MARKERS = (
@@ -14,3 +15,5 @@ MARKERS = (
 
 RUNTIME_MODULES = (r"libubsan",)
 RUNTIME_FUNCTIONS = (r"__ubsan.*",)
+
+read = asan.read  # the frame syntax all four sanitizers share
