@@ -3,7 +3,8 @@
 - ``isolation``: what one case run costs in process isolation, against bare fork and a fresh interpreter;
 - ``suite``: the whole ``pytest cases/`` serial and with ``-n 2``, and the time from a crash to its verdict;
 - ``fuzz``: atheris against a pure-C libFuzzer on the same native target, in executions per second;
-- ``boundary``: nanoseconds per call across the Python/C boundary, binding by binding, and batched;
+- ``boundary``: nanoseconds per call into C from Python, the JVM (JNI, Panama), Go, Node and Rust against
+  a C baseline, and the batch size from which batching pays (``--chart`` draws it);
 - ``deadlock``: how soon a deadlock gets its verdict, the watchdog's early call against the timeout.
 
 Each module has ``run(quick: bool) -> dict`` (rendered by ``faultlab.benchstats.render``). Every figure is

@@ -12,6 +12,7 @@ command -v llvm-symbolizer-16 >/dev/null || [ -e /usr/lib/llvm-16/bin/llvm-symbo
 command -v gdb >/dev/null || need+=(gdb)
 command -v chromium >/dev/null || need+=(chromium)
 command -v javac >/dev/null || [ -d /usr/lib/jvm ] || need+=(openjdk-17-jdk-headless)
+command -v go >/dev/null || [ -x /usr/lib/go/bin/go ] || need+=(golang-go)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "faultlab setup: missing ${need[*]}; run as root or: sudo apt-get install ${need[*]}" >&2
@@ -31,6 +32,6 @@ stamp=.venv/.faultlab-installed
 digest=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e '.[fuzz,test]'
+  .venv/bin/python -m pip install -q -e '.[fuzz,test,bench]'
   echo "$digest" > "$stamp"
 fi

@@ -28,3 +28,10 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
         atomic.write_text(path, "a lone surrogate \udc80 cannot be encoded")
     assert path.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json"]
+
+
+def test_an_image_is_written_as_its_bytes(tmp_path):
+    path = tmp_path / "chart.png"
+    atomic.write_bytes(path, b"\x89PNG\r\n\x1a\n\x00\xff")
+    assert path.read_bytes() == b"\x89PNG\r\n\x1a\n\x00\xff"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chart.png"]

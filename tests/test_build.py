@@ -116,3 +116,41 @@ def test_the_debris_of_a_killed_build_is_cleared_by_the_next_build(project):
     again = build.build_library("demo/answer", configuration=configurations.get("none"))
     assert again == first and again.exists()
     assert sorted(p.name for p in first.parent.iterdir()) == [".lock", first.name]
+
+
+GO_MAIN = 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println(%s) }\n'
+RUST_MAIN = "fn main() { println!(\"{}\", %s); }\n"
+
+
+def _go_build(project, source):
+    go = toolchain.find_go()
+    env = {"GO111MODULE": "off", "GOPROXY": "off", "GOCACHE": str(project / "cache" / "go-build")}
+    folder = build.build_cached("hello_go", [str(go), "build", "-o", "{output}", str(source)], inputs=(source,),
+                                tool=toolchain.version_of(go, "version"), env=env, directory=True)
+    return folder / source.stem
+
+
+@pytest.mark.skipif(toolchain.find_go() is None, reason=f"go not found: {toolchain.GO_HINT}")
+def test_a_go_program_is_built_once_into_the_cache_and_again_when_its_source_changes(project):
+    source = project / "native" / "demo" / "hello.go"
+    source.write_text(GO_MAIN % "42")
+    program = _go_build(project, source)
+    assert program.is_relative_to(project / "cache")
+    assert subprocess.run([program], capture_output=True, text=True).stdout == "42\n"
+    mtime = program.stat().st_mtime_ns
+    assert _go_build(project, source) == program and program.stat().st_mtime_ns == mtime
+    source.write_text(GO_MAIN % "43")
+    assert subprocess.run([_go_build(project, source)], capture_output=True, text=True).stdout == "43\n"
+
+
+@pytest.mark.skipif(toolchain.find_rustc() is None, reason=f"rustc not found: {toolchain.RUSTC_HINT}")
+def test_a_rust_compile_error_is_one_line_naming_the_program(project):
+    source = project / "native" / "demo" / "broken.rs"
+    source.write_text(RUST_MAIN % "undefined_name")
+    rustc = toolchain.find_rustc()
+    with pytest.raises(build.BuildError) as info:
+        build.build_cached("broken_rust", [str(rustc), str(source), "-o", "{output}"], inputs=(source,),
+                           tool=toolchain.version_of(rustc, "--version"))
+    message = str(info.value)
+    assert "\n" not in message and message.startswith("broken_rust: rustc failed: ") and "error" in message
+    assert not [p for p in (project / "cache").rglob("*") if p.name == "broken_rust" or p.name.startswith(".build-")]

@@ -1,12 +1,14 @@
-"""``faultlab bench [isolation|suite|fuzz|boundary|deadlock] [--json] [--quick]``: faultlab's figures against their baselines.
+"""``faultlab bench [NAME ...] [--json] [--quick] [--chart FILE]``: faultlab's figures against their baselines.
 
 The benches live in ``bench/`` at the project root, one module each; this command finds
 them, runs those asked for (all by default) and prints their figures as tables, or as one
-JSON document. It always exits 0 when the benches ran: a benchmark informs, it never fails.
+JSON document; ``--chart`` draws the boundary bench's cost per item against batch size.
+It always exits 0 when the benches ran: a benchmark informs, it never fails.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import platform
@@ -14,7 +16,8 @@ import sys
 
 from .. import benchstats
 from ..lab import build
-from . import EXIT_OK, UsageError
+from ..reports import atomic
+from . import EXIT_OK, UsageError, options
 
 NAMES = ("isolation", "suite", "fuzz", "boundary", "deadlock", "hostile")
 
@@ -24,6 +27,8 @@ def register(subparsers) -> None:
     p.add_argument("names", nargs="*", metavar="NAME", help=f"which benches ({', '.join(NAMES)}; default: all)")
     p.add_argument("--json", action="store_true", help="print every figure as one JSON document")
     p.add_argument("--quick", action="store_true", help="tiny sizes: checks that each bench runs, measures little")
+    p.add_argument("--chart", type=options.chart_file, metavar="FILE.svg|FILE.png",
+                   help="draw the boundary bench's cost per item against batch size, one line per runtime")
     p.set_defaults(func=run_benches)
 
 
@@ -35,6 +40,7 @@ def bench_module(name: str):
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     import bench.boundary
+    import bench.boundary_chart
     import bench.deadlock
     import bench.fuzz
     import bench.hostile
@@ -42,7 +48,7 @@ def bench_module(name: str):
     import bench.suite
 
     return {"isolation": bench.isolation, "suite": bench.suite, "fuzz": bench.fuzz, "boundary": bench.boundary,
-            "deadlock": bench.deadlock, "hostile": bench.hostile}[name]
+            "deadlock": bench.deadlock, "hostile": bench.hostile, "boundary_chart": bench.boundary_chart}[name]
 
 
 def machine() -> dict:
@@ -55,10 +61,17 @@ def run_benches(args) -> int:
     unknown = [n for n in names if n not in NAMES]
     if unknown:
         raise UsageError(f"no bench {', '.join(map(repr, unknown))}; choose from {', '.join(NAMES)}")
+    if args.chart and "boundary" not in names:
+        raise UsageError(f"--chart draws the boundary bench; add it: faultlab bench boundary --chart {args.chart}")
+    if args.chart and importlib.util.find_spec("matplotlib") is None:
+        raise UsageError("--chart needs matplotlib; run 'make setup' or pip install -e '.[bench]'")
     results = []
     for name in names:
         result = bench_module(name).run(quick=args.quick)
         results.append(result)
+        if name == "boundary" and args.chart:
+            fmt = args.chart.suffix.lower().lstrip(".")
+            atomic.write_bytes(args.chart, bench_module("boundary_chart").draw(result, fmt))
         if not args.json:
             print(benchstats.render(result), end="\n\n", flush=True)
     if args.json:

@@ -1,4 +1,4 @@
-"""``faultlab doctor``: which toolchain pieces this machine has, and which cases need what is missing."""
+"""``faultlab doctor``: which toolchain pieces and runtimes this machine has (with versions), and which cases need what is missing."""
 
 from __future__ import annotations
 
@@ -29,10 +29,29 @@ def checks() -> list[tuple[str, bool, str]]:
                 results.append((f"{configuration.name} runtime", False, str(exc)))
     gdb = shutil.which("gdb")
     results.append(("gdb", bool(gdb), gdb or "native stacks of hung processes are not collected"))
-    jdk = toolchain.find_jdk()
-    results.append(("jdk", jdk is not None, str(jdk) if jdk else "the JVM case of encoding/ is skipped"))
+    results += runtimes()
     results.append(("native coverage", *native_coverage_check()))
     return results
+
+
+def runtimes() -> list[tuple[str, bool, str]]:
+    """The managed runtimes the cases and the boundary bench cross into: each with its version, or how to get it."""
+    jdk, panama = toolchain.find_jdk(), toolchain.find_panama_jdk()
+    go, rustc, node = toolchain.find_go(), toolchain.find_rustc(), toolchain.find_node()
+    headers = toolchain.node_headers()
+    return [
+        ("jdk", jdk is not None, f"JDK {toolchain.jdk_feature(jdk)} at {jdk}" if jdk else
+         "no JDK with javac and jni.h: apt-get install openjdk-17-jdk-headless or set JAVA_HOME"),
+        ("panama-jdk", panama is not None, f"JDK {toolchain.jdk_feature(panama)} at {panama} (java.lang.foreign)"
+         if panama else toolchain.PANAMA_HINT),
+        ("go", go is not None, f"{toolchain.version_of(go, 'version')} at {go}" if go else toolchain.GO_HINT),
+        ("rustc", rustc is not None,
+         f"{toolchain.version_of(rustc, '--version')} at {rustc}" if rustc else toolchain.RUSTC_HINT),
+        ("node", node is not None, f"{toolchain.version_of(node, '--version')} at {node}" if node else
+         toolchain.NODE_HINT),
+        ("node headers", headers is not None, str(headers) if headers else
+         "node_api.h not found: apt-get install libnode-dev, or a Node with include/node"),
+    ]
 
 
 def cases_needing(missing: list[str]) -> dict[str, list[str]]:

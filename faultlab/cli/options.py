@@ -103,3 +103,14 @@ def writable_directory(text: str) -> Path:
         raise argparse.ArgumentTypeError(f"{text}: {nearest} is not a directory")
     _probe(nearest, text)
     return path
+
+
+CHART_FORMATS = (".svg", ".png")
+
+
+def chart_file(text: str) -> Path:
+    """An image file faultlab may write: writable (see ``writable_file``) and named .svg or .png, which says its format."""
+    path = writable_file(text)
+    if path.suffix.lower() not in CHART_FORMATS:
+        raise argparse.ArgumentTypeError(f"{text}: a chart is written as .svg or .png; name the file so")
+    return path

@@ -107,8 +107,27 @@ def build_library(name: str, *, sources: tuple[str, ...] = (), includes: tuple[s
                         failure=f"{name}: {compiler} failed")
 
 
+def build_cached(name: str, command: list[str], *, inputs: tuple[Path, ...], tool: str,
+                 env: dict | None = None, directory: bool = False) -> Path:
+    """``name`` made by ``command`` from ``inputs`` into the content-addressed cache, unless it is there already.
+
+    For what ``build_library`` does not compile: a C program, a Go or Rust program, a Node
+    addon. The key covers the inputs' content, the command (its flags and the paths of the
+    libraries it links, which are cache paths and so content-addressed too) and ``tool``,
+    the toolchain's version line, so a changed source or compiler is never served stale.
+    ``{output}`` in ``command`` stands for what it writes; ``env`` is added to the compiler's.
+    """
+    key = hashlib.sha256(tool.encode() + b"\0" + "\0".join(command).encode())
+    key.update("\0".join(f"{k}={v}" for k, v in sorted((env or {}).items())).encode())
+    for path in sorted(inputs):
+        key.update(path.name.encode() + b"\0" + path.read_bytes())
+    target = cache_root() / key.hexdigest()[:20] / name
+    return compile_once(target, command, failure=f"{name}: {Path(command[0]).name} failed", env=env,
+                        directory=directory)
+
+
 def compile_once(target: Path, command: list[str], *, failure: str, error=BuildError,
-                 directory: bool = False) -> Path:
+                 directory: bool = False, env: dict | None = None) -> Path:
     """``target``, produced by ``command`` (``{output}`` stands for what it writes) unless it exists.
 
     ``directory=True``: the command fills a directory (javac's ``-d``) rather than writing a
@@ -132,7 +151,8 @@ def compile_once(target: Path, command: list[str], *, failure: str, error=BuildE
             fd, tmp = tempfile.mkstemp(prefix=".build-", suffix=target.suffix, dir=target.parent)
             os.close(fd)
         proc = subprocess.run([tmp if arg == "{output}" else arg for arg in command],
-                              capture_output=True, text=True, errors="backslashreplace")
+                              capture_output=True, text=True, errors="backslashreplace",
+                              env={**os.environ, **env} if env else None)
         if proc.returncode != 0:
             if directory:
                 shutil.rmtree(tmp, ignore_errors=True)

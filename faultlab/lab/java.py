@@ -29,9 +29,10 @@ def javac_version(jdk: Path) -> str:
     return (proc.stdout + proc.stderr).strip() or str(jdk)
 
 
-def compile_classes(*sources: str) -> Path:
-    """The directory of the classes compiled from ``native/<source>`` files; compiled now if not cached."""
-    jdk = jdk_home()
+def compile_classes(*sources: str, jdk: Path | None = None) -> Path:
+    """The directory of the classes compiled from ``native/<source>`` files by ``jdk`` (default: ``jdk_home()``);
+    compiled now if not cached."""
+    jdk = jdk or jdk_home()
     root = native_root()
     paths = [root / s for s in sources]
     for path in paths:

@@ -12,8 +12,13 @@ def write_text(path: str | os.PathLike, text: str) -> None:
     write_all({path: text})
 
 
+def write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """``path`` now holds ``data`` (an image, say), whole (see ``write_all``)."""
+    write_all({path: data})
+
+
 def write_all(texts: dict) -> None:
-    """Write every ``{path: text}`` through a temporary file beside it, then rename them all.
+    """Write every ``{path: text or bytes}`` through a temporary file beside it, then rename them all.
 
     Nothing is renamed until every temporary file is written, so a failure (a full disk, a
     folder that cannot be made) leaves every path as it was and no temporary file behind.
@@ -33,7 +38,7 @@ def write_all(texts: dict) -> None:
         raise
 
 
-def _write_beside(path: Path, text: str) -> str:
+def _write_beside(path: Path, text: str | bytes) -> str:
     """A temporary file beside ``path`` that holds ``text``; removed again if writing it fails."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -41,8 +46,12 @@ def _write_beside(path: Path, text: str) -> str:
         umask = os.umask(0)
         os.umask(umask)
         os.fchmod(fd, 0o666 & ~umask)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(fd, "wb") as f:
+                f.write(text)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
     except BaseException:
         os.unlink(tmp)
         raise
