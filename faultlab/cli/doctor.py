@@ -6,7 +6,7 @@ import shutil
 
 from ..diagnosis import configurations
 from ..fuzzing.coverage import check as native_coverage_check
-from ..lab import build, catalog, toolchain
+from ..lab import build, catalog, java, requirements, rust, toolchain
 from . import EXIT_FAULT, EXIT_OK
 
 
@@ -30,7 +30,12 @@ def checks() -> list[tuple[str, bool, str]]:
     gdb = shutil.which("gdb")
     results.append(("gdb", bool(gdb), gdb or "native stacks of hung processes are not collected"))
     jdk = toolchain.find_jdk()
-    results.append(("jdk", jdk is not None, str(jdk) if jdk else "the JVM case of encoding/ is skipped"))
+    results.append(("jdk", jdk is not None, str(jdk) if jdk else "the JNI cases are skipped"))
+    panama = java.find_jdk(java.PANAMA_VERSION)
+    results.append((f"jdk{java.PANAMA_VERSION}", panama is not None,
+                    str(panama) if panama else requirements.how_to_get(f"jdk{java.PANAMA_VERSION}")))
+    rustc = rust.find_rustc()
+    results.append(("rustc", rustc is not None, rustc[1] if rustc else requirements.how_to_get("rustc")))
     results.append(("native coverage", *native_coverage_check()))
     return results
 

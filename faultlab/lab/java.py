@@ -1,26 +1,86 @@
 """Compile the Java classes of ``native/`` with javac into the content-addressed cache, and name the JVM to run them.
 
-The Java side of a JNI case is built like its C side (``faultlab.lab.build``): the key covers
-the sources, the flags and the JDK's version, a file lock serialises concurrent builds,
-and the finished class directory is moved into place with one atomic rename, so a
-reader never sees half a build. The JVM options keep a short-lived JVM quick to start.
+The Java side of a JNI or Panama case is built like its C side (``faultlab.lab.build``): the
+key covers the sources, the flags and the JDK's version, a file lock serialises concurrent
+builds, and the finished class directory is moved into place with one atomic rename, so a
+reader never sees half a build. A case asks for a JDK of at least some version (Panama's
+``java.lang.foreign`` is final since 22); the JVM options keep a short-lived JVM quick to
+start, and a crash's fatal error file lands in a directory faultlab owns and removes,
+never in the user's working directory.
 """
 
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
+import os
+import re
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from .build import BuildError, cache_root, compile_once, native_root
-from .toolchain import jdk_home
+from .toolchain import find_jdk as find_any_jdk
 
 JAVAC_FLAGS = ("-encoding", "UTF-8", "-g", "-Xlint:all")
 # A JVM that lives for a fraction of a second: the shared class archive, the client
 # compiler only, a small serial heap and no perf-data file in /tmp.
 JVM_OPTIONS = ("-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-Xss1m",
                "-XX:-UsePerfData")
+# A crash is reported on stdout (the classifier reads it there); the JVM writes no core file.
+CRASH_OPTIONS = ("-XX:-CreateCoredumpOnCrash",)
+# HotSpot's boundary checker: every JNI call checked, its verdict printed on stdout.
+CHECKED_JNI = "-Xcheck:jni"
+# The restricted methods of java.lang.foreign (downcalls, upcalls) without a warning.
+NATIVE_ACCESS = "--enable-native-access=ALL-UNNAMED"
+PANAMA_VERSION = 22  # java.lang.foreign is final from here on
+_RELEASE_VERSION = re.compile(r'^JAVA_VERSION="(?P<major>\d+)', re.MULTILINE)
+
+
+def feature_version(home: Path) -> int:
+    """The feature version of the JDK at ``home`` (17, 25) from its ``release`` file; 0 when it says none."""
+    try:
+        found = _RELEASE_VERSION.search((home / "release").read_text(errors="replace"))
+    except OSError:
+        return 0
+    return int(found.group("major")) if found else 0
+
+
+def _is_jdk(home: Path) -> bool:
+    return (home / "bin" / "javac").exists() and (home / "bin" / "java").exists() and (home / "include" / "jni.h").exists()
+
+
+@functools.lru_cache(maxsize=None)
+def find_jdk(minimum: int = 0) -> Path | None:
+    """A JDK home of at least version ``minimum``: the toolchain's own choice when it is recent
+    enough (JAVA_HOME, then javac on PATH), else the newest JDK under /usr/lib/jvm that is."""
+    first = find_any_jdk()
+    if first is not None and feature_version(first) >= minimum:
+        return first
+    homes = [Path(os.environ["JAVA_HOME"])] if os.environ.get("JAVA_HOME") else []
+    if shutil.which("javac"):
+        homes.append(Path(os.path.realpath(shutil.which("javac"))).parent.parent)
+    if Path("/usr/lib/jvm").is_dir():
+        homes += sorted(Path("/usr/lib/jvm").iterdir(), key=lambda home: -feature_version(home))
+    return next((home for home in homes if _is_jdk(home) and feature_version(home) >= minimum), None)
+
+
+def jdk_home(minimum: int = 0) -> Path:
+    """The JDK to build and run with; a ``BuildError`` for a person when there is none that recent."""
+    jdk = find_jdk(minimum)
+    if jdk is None:
+        raise BuildError(missing_jdk(minimum))
+    return jdk
+
+
+def missing_jdk(minimum: int = 0) -> str:
+    """What a person reads when no JDK of at least ``minimum`` is found, and how to get one."""
+    if minimum >= PANAMA_VERSION:
+        return (f"no JDK >= {minimum} found (java.lang.foreign); install one (e.g. Temurin 25 under /usr/lib/jvm) "
+                f"or set JAVA_HOME to it")
+    return "no JDK found (javac and include/jni.h); install openjdk-17-jdk or set JAVA_HOME"
 
 
 @functools.lru_cache(maxsize=None)
@@ -29,9 +89,10 @@ def javac_version(jdk: Path) -> str:
     return (proc.stdout + proc.stderr).strip() or str(jdk)
 
 
-def compile_classes(*sources: str) -> Path:
-    """The directory of the classes compiled from ``native/<source>`` files; compiled now if not cached."""
-    jdk = jdk_home()
+def compile_classes(*sources: str, minimum: int = 0) -> Path:
+    """The directory of the classes compiled from ``native/<source>`` files by a JDK of at least
+    version ``minimum``; compiled now if not cached."""
+    jdk = jdk_home(minimum)
     root = native_root()
     paths = [root / s for s in sources]
     for path in paths:
@@ -46,10 +107,21 @@ def compile_classes(*sources: str) -> Path:
                         directory=True)
 
 
+@functools.lru_cache(maxsize=None)
+def error_file_directory() -> Path:
+    """Where the JVMs faultlab starts write their fatal error files: a directory of this process's, removed at exit."""
+    directory = Path(tempfile.mkdtemp(prefix="faultlab-hs-err-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return directory
+
+
 def java_command(main_class: str, classes: Path, *, library_dir: Path | None = None,
-                 args: tuple[str, ...] = ()) -> list[str]:
-    """The argv that runs ``main_class`` from ``classes`` on the JDK's own JVM, finding JNI libraries in ``library_dir``."""
-    argv = [str(jdk_home() / "bin" / "java"), *JVM_OPTIONS, "-cp", str(classes)]
+                 args: tuple[str, ...] = (), minimum: int = 0, options: tuple[str, ...] = ()) -> list[str]:
+    """The argv that runs ``main_class`` from ``classes`` on a JDK of at least version ``minimum``,
+    finding JNI libraries in ``library_dir``, with ``options`` (``CHECKED_JNI``, ``NATIVE_ACCESS``) before the class."""
+    error_file = error_file_directory() / "hs_err_pid%p.log"
+    argv = [str(jdk_home(minimum) / "bin" / "java"), *JVM_OPTIONS, *CRASH_OPTIONS, f"-XX:ErrorFile={error_file}",
+            *options, "-cp", str(classes)]
     if library_dir is not None:
         argv.append(f"-Djava.library.path={library_dir}")
     return [*argv, main_class, *args]
