@@ -19,7 +19,7 @@ import pytest
 from .cli import options
 from .diagnosis import configurations, containment
 from .reports import atomic
-from .lab import catalog, lessons, toolchain
+from .lab import catalog, lessons, requirements
 from .lab.build import BuildError, project_root
 from .lab.execute import run_case
 from .lab.isolation import policy
@@ -100,9 +100,9 @@ class CaseItem(pytest.Item):
         self.sanitizer = sanitizer
 
     def runtest(self):
-        missing = [r for r in self.case.requires if not toolchain.available(r)]
+        missing = requirements.missing(self.case)
         if missing:
-            pytest.skip(f"{self.case.id} needs {', '.join(missing)}, not found on this machine")
+            pytest.skip(f"{self.case.id}: {'; '.join(missing)}")
         repeat = self.config.getoption("faultlab_repeat")
         isolation = self.config.getoption("faultlab_isolation")
         try:

@@ -31,13 +31,16 @@ def test_case_is_fully_declared(case):
     for library in case.libraries:
         for source in library.sources or (f"{library.name}.c",):
             assert (native_root() / source).exists(), source
+    for source in case.sources:
+        assert (native_root() / source).exists(), source
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_decisive_lines_are_marked(case):
-    """Juliet's habit: the broken side says FLAW:, the fixed side says FIX:, in the driver or the C code."""
+    """Juliet's habit: the broken side says FLAW:, the fixed side says FIX:, in the driver, the C code or the program."""
     texts = [inspect.getsource(case.drivers["broken"]), inspect.getsource(case.drivers["fixed"])]
     root = native_root()
+    texts += [(root / source).read_text() for source in case.sources]
     for library in case.libraries:
         for source in library.sources or (f"{library.name}.c",):
             texts.append((root / source).read_text())

@@ -71,11 +71,12 @@ def keep_screenshot(page: Page, tmp_path: Path, name: str, record_property) -> P
     return shot
 
 
-def expected_matrix(results: tuple[CaseRun, ...]) -> dict[tuple[str, str], tuple[int, int, int, int]]:
-    """(mode, sanitizer) -> (broken as declared, broken total, fixed as declared, fixed total), from the file."""
-    cells: dict[tuple[str, str], list[int]] = {}
+def expected_matrix(results: tuple[CaseRun, ...], cases) -> dict[tuple[str, str, str], tuple[int, int, int, int]]:
+    """(mode, runtime, sanitizer) -> (broken as declared, broken total, fixed as declared, fixed total), from the file."""
+    cells: dict[tuple[str, str, str], list[int]] = {}
     for r in results:
-        cell = cells.setdefault((r.case_id.split("/")[0], r.sanitizer), [0, 0, 0, 0])
+        runtime = cases[r.case_id].runtime if r.case_id in cases else "cpython"
+        cell = cells.setdefault((r.case_id.split("/")[0], runtime, r.sanitizer), [0, 0, 0, 0])
         offset = 0 if r.variant == "broken" else 2
         cell[offset] += r.passed
         cell[offset + 1] += 1
@@ -105,25 +106,26 @@ def test_the_console_check_sees_errors_when_there_are_some(browser, tmp_path):
 
 def test_the_page_loads_without_errors_and_the_matrix_matches_the_results(browser, report, tmp_path, record_property):
     results_path, html_path = report
-    results = load(results_path).results
+    recorded = load(results_path)
+    results = recorded.results
     page = Page(browser)
     page.open(html_path)
     assert page.errors() == []
     assert page.evaluate("document.title") == "faultlab report"
-    expected = expected_matrix(results)
+    expected = expected_matrix(results, recorded.cases)
     shown = page.evaluate("Array.from(document.querySelectorAll('#matrix td.cell'))"
-                          ".map(td => [td.dataset.mode, td.dataset.sanitizer, td.innerText])")
+                          ".map(td => [td.dataset.mode, td.dataset.runtime, td.dataset.sanitizer, td.innerText])")
     cells, empty = {}, set()
-    for mode, sanitizer, text in shown:
+    for mode, runtime, sanitizer, text in shown:
         m = re.fullmatch(r"broken (\d+)/(\d+)\s+fixed (\d+)/(\d+)", text.strip())
         if m:
-            cells[(mode, sanitizer)] = tuple(int(n) for n in m.groups())
+            cells[(mode, runtime, sanitizer)] = tuple(int(n) for n in m.groups())
         else:
             assert text.strip() == "–", text
-            empty.add((mode, sanitizer))
+            empty.add((mode, runtime, sanitizer))
     assert cells == expected
-    modes, configs = {m for m, _ in expected}, {s for _, s in expected}
-    assert empty == set(product(modes, configs)) - set(expected)
+    rows, configs = {(m, rt) for m, rt, _ in expected}, {s for _, _, s in expected}
+    assert empty == {(m, rt, s) for (m, rt), s in product(rows, configs)} - set(expected)
     declared = sum(r.passed for r in results)
     summary = page.evaluate("document.getElementById('summary').innerText")
     assert summary.startswith(f"{len(results)} verdicts · {declared} as declared · {len(results) - declared} unexpected")

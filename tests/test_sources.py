@@ -179,3 +179,23 @@ def test_binding_and_thread_pool_plumbing_is_runtime(plumbing):
     assert verdict.python_stack[2].module.split("/")[0] in ("cffi", "python-stdlib")
     assert verdict.signature == classify(crash_under("/work/main/faultlab/lab/forkserver.py", "main")).signature
     assert classify(crash_under("/src/app/api.py")).signature != verdict.signature
+
+
+# The FFM API's verdict on an exception that escaped an upcall, as Temurin 25 prints it
+# (java --enable-native-access=ALL-UNNAMED RecordSum librecord_walk.so broken; exit status 1).
+ESCAPED_UPCALL = (
+    'java.lang.NumberFormatException: For input string: "n/a"\n'
+    "\tat java.base/java.lang.NumberFormatException.forInputString(NumberFormatException.java:67)\n"
+    "\tat java.base/java.lang.Long.parseLong(Long.java:709)\n"
+    "\tat RecordSum.addRecord(RecordSum.java:11)\n"
+    "\tat RecordSum.main(RecordSum.java:44)\n"
+    "Unrecoverable uncaught exception encountered. The VM will now exit\n"
+)
+
+
+def test_an_exception_escaping_a_panama_upcall_is_a_swallowed_error_with_its_java_stack():
+    verdict = classify(Outcome(argv=("recorded",), exit_code=1, signal=None, timed_out=False, duration_s=0.0,
+                               stdout="", stderr=ESCAPED_UPCALL, sanitizer="none"))
+    assert (verdict.kind, verdict.mode) == ("ffi-rule-violation", "swallowed-error"), verdict
+    assert verdict.summary == ('a Java exception escaped an upcall into C: java.lang.NumberFormatException: '
+                               'For input string: "n/a" in RecordSum.addRecord (RecordSum.java:11)'), verdict.summary

@@ -14,7 +14,7 @@ from command_line import faultlab
 from faultlab.cli import doctor
 from faultlab.lab import toolchain
 
-FINDERS = (toolchain.find_jdk, toolchain.find_panama_jdk, toolchain.find_go, toolchain.find_rustc,
+FINDERS = (toolchain.find_jdk, toolchain.find_go, toolchain.find_rustc,
            toolchain.find_node, toolchain.node_headers)
 
 
@@ -30,7 +30,9 @@ def fresh_finders():
 
 def fake_jdk(folder, version: str):
     (folder / "bin").mkdir(parents=True)
-    (folder / "bin" / "javac").write_text("")
+    (folder / "include").mkdir()
+    for part in ("bin/javac", "bin/java", "include/jni.h"):
+        (folder / part).write_text("")
     (folder / "release").write_text(f'IMPLEMENTOR="faultlab test"\nJAVA_VERSION="{version}"\n')
     return folder
 
@@ -107,4 +109,4 @@ def test_doctor_lists_every_runtime_with_its_version_or_how_to_get_it():
 def test_doctor_says_how_to_get_node_when_it_is_not_on_path(tmp_path, monkeypatch, fresh_finders):
     monkeypatch.setenv("PATH", str(tmp_path))
     status = {name: (ok, detail) for name, ok, detail in doctor.runtimes()}
-    assert status["node"] == (False, toolchain.NODE_HINT)
+    assert status["node"] == (False, toolchain.how_to_get("node"))

@@ -15,7 +15,7 @@ from typing import TextIO
 
 from ..diagnosis import configurations
 
-from ..lab import catalog, toolchain
+from ..lab import catalog, requirements
 from ..lab.build import BuildError
 from ..lab.execute import CaseResult, run_case
 from ..lab.isolation import policy
@@ -146,9 +146,9 @@ def run_demo(cases: list[catalog.Case], *, sanitizer: str | None = None, pause: 
             config = sanitizer or next(iter(case.expect))
             for line in view.case_header(index, len(cases), case, config):
                 progress.echo(line)
-            missing = [r for r in case.requires if not toolchain.available(r)]
+            missing = requirements.missing(case)
             if missing:
-                progress.echo(f"  skipped: needs {', '.join(missing)}, not found on this machine")
+                progress.echo(f"  skipped: {'; '.join(missing)}")
                 progress.done()
                 progress.done()
                 skipped += 1

@@ -40,15 +40,14 @@ def runtimes() -> list[tuple[str, bool, str]]:
     go, rustc, node = toolchain.find_go(), toolchain.find_rustc(), toolchain.find_node()
     headers = toolchain.node_headers()
     return [
-        ("jdk", jdk is not None, f"JDK {toolchain.jdk_feature(jdk)} at {jdk}" if jdk else
-         "no JDK with javac and jni.h: apt-get install openjdk-17-jdk-headless or set JAVA_HOME"),
+        ("jdk", jdk is not None, f"JDK {toolchain.jdk_feature(jdk)} at {jdk}" if jdk else toolchain.how_to_get("jdk")),
         ("panama-jdk", panama is not None, f"JDK {toolchain.jdk_feature(panama)} at {panama} (java.lang.foreign)"
-         if panama else toolchain.PANAMA_HINT),
-        ("go", go is not None, f"{toolchain.version_of(go, 'version')} at {go}" if go else toolchain.GO_HINT),
+         if panama else toolchain.how_to_get("panama-jdk")),
+        ("go", go is not None, f"{toolchain.version_of(go, 'version')} at {go}" if go else toolchain.how_to_get("go")),
         ("rustc", rustc is not None,
-         f"{toolchain.version_of(rustc, '--version')} at {rustc}" if rustc else toolchain.RUSTC_HINT),
+         f"{toolchain.version_of(rustc, '--version')} at {rustc}" if rustc else toolchain.how_to_get("rustc")),
         ("node", node is not None, f"{toolchain.version_of(node, '--version')} at {node}" if node else
-         toolchain.NODE_HINT),
+         toolchain.how_to_get("node")),
         ("node headers", headers is not None, str(headers) if headers else
          "node_api.h not found: apt-get install libnode-dev, or a Node with include/node"),
     ]

@@ -1,4 +1,4 @@
-"""``faultlab list [--json]``: the catalog, one case a line with its CWE and expected kinds and pins."""
+"""``faultlab list [--json]``: the catalog, one case a line with its runtime, CWE and expected kinds and pins."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ def register(subparsers) -> None:
 def list_cases(args) -> int:
     cases = catalog.discover()
     if args.json:
-        print(json.dumps([{"id": c.id, "mode": c.mode, "cwe": c.cwe, "title": c.title, "fix_in": c.fix_in,
+        print(json.dumps([{"id": c.id, "mode": c.mode, "cwe": c.cwe, "title": c.title, "runtime": c.runtime,
+                           "fix_in": c.fix_in,
                            "expect": {s: e.kind for s, e in c.expect.items()},
                            "pins": {s: e.pins() for s, e in c.expect.items() if e.pins()},
                            "explanation": c.explanation, "requires": list(c.requires),
@@ -25,7 +26,7 @@ def list_cases(args) -> int:
         return EXIT_OK
     for c in cases:
         configs = ", ".join(f"{s}: {e}" for s, e in c.expect.items())
-        print(f"{c.id:<38} {c.cwe:<8} {configs}")
+        print(f"{c.id:<38} {c.runtime:<8} {c.cwe:<8} {configs}")
         print(f"    {c.title}")
     print(f"{len(cases)} cases")
     return EXIT_OK

@@ -5,6 +5,12 @@ drivers, compiler-rt style: the id, mode, CWE, the sanitizer configurations with
 kind each must produce for the broken variant (an ``Expect``, which can also pin the
 frame and the access, like compiler-rt's CHECK lines), and the broken and fixed drivers,
 side by side. The fixed variant must come out ``ok`` under every configuration.
+
+A case's ``runtime`` is the host side of its boundary. A ``cpython`` case's drivers are
+Python functions that the drive calls in the child. Any other runtime's drivers are
+*command makers*: called in faultlab's own process with the run configuration, they build
+what they need into the cache and return the argv of the child itself (a ``java`` class, a
+Rust program), which the runner runs like any command.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from ..diagnosis.configurations import Configuration
 from ..diagnosis.kinds import MODES
 from .expect import Expect, as_expect
 from .native import Library
-from .results import FIX_PLACES, VARIANTS
+from .results import FIX_PLACES, RUNTIMES, VARIANTS
 
 
 class CatalogError(Exception):
@@ -40,8 +46,10 @@ class Case:
     timeout: float = 30.0
     requires: tuple[str, ...] = ()  # toolchain pieces: "jdk", "gdb", ...
     fresh_interpreter: bool = False  # needs spawn even where a fork server could serve it
+    runtime: str = "cpython"  # the host side of the boundary, one of RUNTIMES
+    sources: tuple[str, ...] = ()  # the program's own sources under native/ (Java, Rust), beside its libraries
     source: str = ""
-    drivers: dict[str, Callable[[], None]] = field(default_factory=dict)
+    drivers: dict[str, Callable] = field(default_factory=dict)
 
     def __post_init__(self):
         self.expect = {san: as_expect(declared) for san, declared in self.expect.items()}
@@ -53,6 +61,8 @@ class Case:
             problems.append(f"id must start with its mode {self.mode!r}/")
         if not self.cwe.startswith("CWE-"):
             problems.append(f"cwe {self.cwe!r} must look like CWE-416")
+        if self.runtime not in RUNTIMES:
+            problems.append(f"runtime {self.runtime!r} is not one of {', '.join(RUNTIMES)}")
         if self.fix_in not in FIX_PLACES:
             problems.append(f"fix_in must be one of {', '.join(FIX_PLACES)}")
         for san, expect in self.expect.items():
@@ -64,15 +74,20 @@ class Case:
         if problems:
             raise CatalogError(f"case {self.id}: " + "; ".join(problems))
 
-    def broken(self, fn: Callable[[], None]) -> Callable[[], None]:
+    @property
+    def runs_a_command(self) -> bool:
+        """Whether the child is a program of another runtime, whose argv the drivers make, not the drive."""
+        return self.runtime != "cpython"
+
+    def broken(self, fn: Callable) -> Callable:
         self.drivers["broken"] = fn
         return fn
 
-    def fixed(self, fn: Callable[[], None]) -> Callable[[], None]:
+    def fixed(self, fn: Callable) -> Callable:
         self.drivers["fixed"] = fn
         return fn
 
-    def driver(self, variant: str) -> Callable[[], None]:
+    def driver(self, variant: str) -> Callable:
         if variant not in VARIANTS:
             raise CatalogError(f"variant must be broken or fixed, not {variant!r}")
         try:
@@ -88,8 +103,15 @@ class Case:
         for library in self.libraries:
             library.path(configuration, variant)
 
-    def argv(self, variant: str) -> list[str]:
-        return case_command(self.source, self.id, variant)
+    def argv(self, variant: str, configuration: str | Configuration | None = None) -> list[str]:
+        """The child's command: the drive for a ``cpython`` case; for any other runtime, what the
+        variant's command maker returns for ``configuration`` (built now if not cached)."""
+        if not self.runs_a_command:
+            return case_command(self.source, self.id, variant)
+        argv = self.driver(variant)(configurations.resolve(configuration or "none"))
+        if not argv or not all(isinstance(a, (str, Path)) for a in argv):
+            raise CatalogError(f"case {self.id}: the {variant} command maker must return an argv, not {argv!r}")
+        return [str(a) for a in argv]
 
 
 def case_command(case_file: str, case_id: str, variant: str) -> list[str]:

@@ -1,26 +1,39 @@
 """Compile the Java classes of ``native/`` with javac into the content-addressed cache, and name the JVM to run them.
 
-The Java side of a JNI case is built like its C side (``faultlab.lab.build``): the key covers
-the sources, the flags and the JDK's version, a file lock serialises concurrent builds,
-and the finished class directory is moved into place with one atomic rename, so a
-reader never sees half a build. The JVM options keep a short-lived JVM quick to start.
+The Java side of a JNI or Panama case is built like its C side (``faultlab.lab.build``): the
+key covers the sources, the flags and the JDK's version, a file lock serialises concurrent
+builds, and the finished class directory is moved into place with one atomic rename, so a
+reader never sees half a build. A case asks for a JDK of at least some version (Panama's
+``java.lang.foreign`` is final since 22); the JVM options keep a short-lived JVM quick to
+start, and a crash's fatal error file lands in a directory faultlab owns and removes,
+never in the user's working directory.
 """
 
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from .build import BuildError, cache_root, compile_once, native_root
-from .toolchain import jdk_home
+from .toolchain import PANAMA_MIN_FEATURE, jdk_home
 
 JAVAC_FLAGS = ("-encoding", "UTF-8", "-g", "-Xlint:all")
 # A JVM that lives for a fraction of a second: the shared class archive, the client
 # compiler only, a small serial heap and no perf-data file in /tmp.
 JVM_OPTIONS = ("-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx64m", "-Xss1m",
                "-XX:-UsePerfData")
+# A crash is reported on stdout (the classifier reads it there); the JVM writes no core file.
+CRASH_OPTIONS = ("-XX:-CreateCoredumpOnCrash",)
+# HotSpot's boundary checker: every JNI call checked, its verdict printed on stdout.
+CHECKED_JNI = "-Xcheck:jni"
+# The restricted methods of java.lang.foreign (downcalls, upcalls) without a warning.
+NATIVE_ACCESS = "--enable-native-access=ALL-UNNAMED"
+PANAMA_VERSION = PANAMA_MIN_FEATURE  # java.lang.foreign is final from here on
 
 
 @functools.lru_cache(maxsize=None)
@@ -29,10 +42,10 @@ def javac_version(jdk: Path) -> str:
     return (proc.stdout + proc.stderr).strip() or str(jdk)
 
 
-def compile_classes(*sources: str, jdk: Path | None = None) -> Path:
-    """The directory of the classes compiled from ``native/<source>`` files by ``jdk`` (default: ``jdk_home()``);
-    compiled now if not cached."""
-    jdk = jdk or jdk_home()
+def compile_classes(*sources: str, jdk: Path | None = None, minimum: int = 0) -> Path:
+    """The directory of the classes compiled from ``native/<source>`` files by ``jdk``, or else by a
+    JDK of at least version ``minimum``; compiled now if not cached."""
+    jdk = jdk or jdk_home(minimum)
     root = native_root()
     paths = [root / s for s in sources]
     for path in paths:
@@ -47,10 +60,21 @@ def compile_classes(*sources: str, jdk: Path | None = None) -> Path:
                         directory=True)
 
 
+@functools.lru_cache(maxsize=None)
+def error_file_directory() -> Path:
+    """Where the JVMs faultlab starts write their fatal error files: a directory of this process's, removed at exit."""
+    directory = Path(tempfile.mkdtemp(prefix="faultlab-hs-err-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return directory
+
+
 def java_command(main_class: str, classes: Path, *, library_dir: Path | None = None,
-                 args: tuple[str, ...] = ()) -> list[str]:
-    """The argv that runs ``main_class`` from ``classes`` on the JDK's own JVM, finding JNI libraries in ``library_dir``."""
-    argv = [str(jdk_home() / "bin" / "java"), *JVM_OPTIONS, "-cp", str(classes)]
+                 args: tuple[str, ...] = (), minimum: int = 0, options: tuple[str, ...] = ()) -> list[str]:
+    """The argv that runs ``main_class`` from ``classes`` on a JDK of at least version ``minimum``,
+    finding JNI libraries in ``library_dir``, with ``options`` (``CHECKED_JNI``, ``NATIVE_ACCESS``) before the class."""
+    error_file = error_file_directory() / "hs_err_pid%p.log"
+    argv = [str(jdk_home(minimum) / "bin" / "java"), *JVM_OPTIONS, *CRASH_OPTIONS, f"-XX:ErrorFile={error_file}",
+            *options, "-cp", str(classes)]
     if library_dir is not None:
         argv.append(f"-Djava.library.path={library_dir}")
     return [*argv, main_class, *args]

@@ -1,7 +1,7 @@
 """What a case teaches, read from its own source: the rule it breaks, its decisive lines, its fix.
 
 The case's source is the only truth. ``FLAW:`` and ``FIX:`` comments mark the decisive
-lines (``# FLAW:`` in drivers, ``/* FLAW: */`` in C); the broken and fixed drivers give
+lines (``# FLAW:`` in drivers, ``/* FLAW: */`` in C, ``// FLAW:`` in Java and Rust); the broken and fixed drivers give
 the binding-side diff; ``#ifdef FAULTLAB_FIXED`` gives the native one, since the fixed
 variant is the same C file compiled with ``-DFAULTLAB_FIXED``. The demo and ``explain``
 show the lines found here, and a results file records them (``record``) for the SARIF
@@ -31,7 +31,7 @@ _IF_ANY = re.compile(r"^\s*#\s*if")
 _ELSE = re.compile(r"^\s*#\s*el(?:se|if)\b")
 _ENDIF = re.compile(r"^\s*#\s*endif\b")
 _LOCAL_INCLUDE = re.compile(r'^\s*#\s*include\s+"(?P<name>[^"]+)"')
-_NATIVE_SUFFIXES = {".c", ".h", ".cc", ".cpp", ".hpp", ".java"}
+_NATIVE_SUFFIXES = {".c", ".h", ".cc", ".cpp", ".hpp", ".java", ".rs", ".go", ".js"}
 
 
 def relative(path: str | Path) -> str:
@@ -72,7 +72,8 @@ def _driver_span(fn) -> range:
 
 
 def native_files(case: catalog.Case) -> list[Path]:
-    """The files of the case's native libraries: sources, the local headers they include, same-named siblings."""
+    """The case's program sources (a Java class, a Rust program: ``Case.sources``), then the files of its
+    native libraries: sources, the local headers they include, same-named siblings."""
     root = native_root()
     files: list[Path] = []
 
@@ -80,6 +81,8 @@ def native_files(case: catalog.Case) -> list[Path]:
         if path.is_file() and path not in files:
             files.append(path)
 
+    for source in case.sources:
+        add(root / source)
     for library in case.libraries:
         include_dirs = [root / i for i in library.includes]
         for source in (root / s for s in (library.sources or (f"{library.name}.c",))):
@@ -189,6 +192,7 @@ class Explanation:
     fixes: tuple[Marked, ...]
     driver_diff: str
     native_diffs: tuple[tuple[str, str], ...]
+    runtime: str = "cpython"
 
     def to_dict(self) -> dict:
         data = dataclasses.asdict(self)
@@ -205,7 +209,7 @@ def explain(case: catalog.Case) -> Explanation:
         id=r.id, title=r.title, mode=r.mode, cwe=r.cwe, cwe_name=r.cwe_name, rule=r.rule, explanation=r.explanation,
         expect={sanitizer: Expect(kind, **r.pins.get(sanitizer, {})) for sanitizer, kind in r.expect.items()},
         fix_in=r.fix_in, source=r.source, flaws=r.flaws, fixes=r.fixes,
-        driver_diff=r.driver_diff, native_diffs=r.native_diffs,
+        driver_diff=r.driver_diff, native_diffs=r.native_diffs, runtime=r.runtime,
     )
 
 
@@ -220,5 +224,5 @@ def record(case: catalog.Case) -> CaseRecord:
         fix_in=case.fix_in, source=relative(case.source) if case.source else "",
         marks=tuple(marked_lines(case)),
         files=tuple(relative(p) for p in ([Path(case.source)] if case.source else []) + natives),
-        driver_diff=driver_diff(case), native_diffs=tuple(native_diffs(case)),
+        driver_diff=driver_diff(case), native_diffs=tuple(native_diffs(case)), runtime=case.runtime,
     )

@@ -31,8 +31,10 @@ VERSION = 2  # the "faultlab_results" this module writes; it reads 1 and 2
 MAX_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 64  # the schema itself nests 6 deep
 VARIANTS = ("broken", "fixed")
+# The host side of a case's boundary: the runtime that calls into native code (or is called back).
+RUNTIMES = ("cpython", "jni", "panama", "cgo", "rust", "node")
 # Where a case's fix lives, as explain says it.
-FIX_PLACES = {"binding": "in the binding (the Python driver)", "native": "in the C library",
+FIX_PLACES = {"binding": "in the binding (the Python driver, or the Java or Rust program)", "native": "in the C library",
               "both": "in the binding and in the C library"}
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})")
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
@@ -72,6 +74,10 @@ class Marked:
                    _str(d, "where", where))
 
 
+# Fields a case record gained after version 2 was published: a file without them still reads.
+_OPTIONAL_CASE_FIELDS = ("runtime",)
+
+
 @dataclass(frozen=True)
 class CaseRecord:
     """A case as its faces show it, taken from ``faultlab.lab.lessons`` when the run was recorded."""
@@ -91,6 +97,7 @@ class CaseRecord:
     files: tuple[str, ...] = ()  # the files the case owns (case file, native sources and headers), relative
     driver_diff: str = ""
     native_diffs: tuple[tuple[str, str], ...] = ()  # (path, unified diff of the broken build -> the fixed one)
+    runtime: str = "cpython"  # the host side of the boundary (catalog.RUNTIMES); absent from older files
 
     def expectation(self, sanitizer: str, variant: str = "broken") -> str:
         """What the case declared for one run, pins and all: ``heap-use-after-free in rb_checksum (READ)``."""
@@ -114,10 +121,15 @@ class CaseRecord:
 
     @classmethod
     def from_dict(cls, data, where: str = "case") -> "CaseRecord":
-        names = [f.name for f in dataclasses.fields(cls)]
-        d = _object(data, where, names)
+        names = [f.name for f in dataclasses.fields(cls) if f.name not in _OPTIONAL_CASE_FIELDS]
+        d = _object({n: v for n, v in data.items() if n not in _OPTIONAL_CASE_FIELDS} if isinstance(data, dict) else data,
+                    where, names)
         text = {n: _str(d, n, where) for n in ("id", "title", "mode", "cwe", "cwe_name", "rule", "explanation",
                                                "fix_in", "source", "driver_diff")}
+        if "runtime" in data:
+            text["runtime"] = _str(data, "runtime", where)
+            if text["runtime"] not in RUNTIMES:
+                raise ResultsError(f"{where}.runtime: {text['runtime']!r} is not one of {', '.join(RUNTIMES)}")
         expect = _object(d["expect"], f"{where}.expect")
         pins = _object(d["pins"], f"{where}.pins")
         diffs = [_object(item, f"{where}.native_diffs[{i}]", ("path", "diff"))

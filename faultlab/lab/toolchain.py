@@ -19,33 +19,53 @@ class BuildError(Exception):
     """A native library could not be built, or a toolchain piece it needs is missing; one line for a person."""
 
 
+def _is_jdk(home: Path) -> bool:
+    return (home / "bin" / "javac").exists() and (home / "bin" / "java").exists() and (home / "include" / "jni.h").exists()
+
+
 @functools.lru_cache(maxsize=None)
-def find_jdk() -> Path | None:
-    """A JDK home with javac and include/jni.h: JAVA_HOME first, then javac on PATH."""
-    candidates = []
-    if os.environ.get("JAVA_HOME"):
-        candidates.append(Path(os.environ["JAVA_HOME"]))
+def find_jdk(minimum: int = 0) -> Path | None:
+    """A JDK home (javac, java, include/jni.h) of at least feature version ``minimum``: JAVA_HOME
+    first, then javac on PATH, then the newest under /usr/lib/jvm that is recent enough."""
+    homes = [Path(os.environ["JAVA_HOME"])] if os.environ.get("JAVA_HOME") else []
     javac = shutil.which("javac")
     if javac:
-        candidates.append(Path(os.path.realpath(javac)).parent.parent)
-    candidates += sorted(Path("/usr/lib/jvm").glob("*")) if Path("/usr/lib/jvm").is_dir() else []
-    for home in candidates:
-        if (home / "bin" / "javac").exists() and (home / "include" / "jni.h").exists():
-            return home
-    return None
+        homes.append(Path(os.path.realpath(javac)).parent.parent)
+    jvm = Path("/usr/lib/jvm")
+    if jvm.is_dir():
+        homes += sorted((h for h in jvm.iterdir() if not h.is_symlink()), key=lambda h: -(jdk_feature(h) or 0))
+    return next((h for h in homes if _is_jdk(h) and (jdk_feature(h) or 0) >= minimum), None)
 
 
-def jdk_home() -> Path:
-    """The JDK to build and run JNI code with; a ``BuildError`` for a person when there is none."""
-    jdk = find_jdk()
+def find_panama_jdk() -> Path | None:
+    """A JDK able to compile and run java.lang.foreign (feature >= 22)."""
+    return find_jdk(PANAMA_MIN_FEATURE)
+
+
+def jdk_home(minimum: int = 0) -> Path:
+    """The JDK to build and run with; a ``BuildError`` for a person when there is none that recent."""
+    jdk = find_jdk(minimum)
     if jdk is None:
-        raise BuildError("no JDK found (javac and include/jni.h); install openjdk-17-jdk or set JAVA_HOME")
+        raise BuildError(missing_jdk(minimum))
     return jdk
 
 
+def missing_jdk(minimum: int = 0) -> str:
+    """What a person reads when no JDK of at least ``minimum`` is found, and how to get one."""
+    if minimum >= PANAMA_MIN_FEATURE:
+        return f"no JDK >= {minimum} found (java.lang.foreign); install one (e.g. Temurin 25) under /usr/lib/jvm or set JAVA_HOME"
+    if minimum:
+        return f"no JDK >= {minimum} found; install one under /usr/lib/jvm or set JAVA_HOME"
+    return f"no JDK found (javac and include/jni.h); {JDK_HINT}"
+
+
 def available(piece: str) -> bool:
-    """Whether a toolchain piece a case may require is present: jdk, panama-jdk, go, rustc, node, gdb, clang, or any command."""
-    finders = {"jdk": find_jdk, "panama-jdk": find_panama_jdk, "go": find_go, "rustc": find_rustc, "node": find_node}
+    """Whether a toolchain piece a case may require is present: jdk, jdkN (at least version N),
+    panama-jdk, go, rustc, node, clang, or any command on PATH."""
+    jdk = re.fullmatch(r"jdk(\d+)?", piece)
+    if jdk:
+        return find_jdk(int(jdk.group(1) or 0)) is not None
+    finders = {"panama-jdk": find_panama_jdk, "go": find_go, "rustc": find_rustc, "node": find_node}
     if piece in finders:
         return finders[piece]() is not None
     if piece == "clang":
@@ -53,10 +73,23 @@ def available(piece: str) -> bool:
     return shutil.which(piece) is not None
 
 
+def how_to_get(piece: str) -> str:
+    """One line: which piece is missing and how to get it."""
+    jdk = re.fullmatch(r"jdk(\d+)?", piece)
+    if jdk:
+        return missing_jdk(int(jdk.group(1) or 0))
+    hints = {"panama-jdk": missing_jdk(PANAMA_MIN_FEATURE), "go": f"go not found; {GO_HINT}",
+             "rustc": f"no working rustc found; {RUSTC_HINT}", "node": f"node not found; {NODE_HINT}",
+             "gdb": "gdb not found; apt-get install gdb",
+             "clang": "clang-16 not found; apt-get install clang-16 libclang-rt-16-dev"}
+    return hints.get(piece, f"{piece} not found; install {piece} or put it on PATH")
+
+
 # ---- the other runtimes' toolchains: where each is, its version, and how to get it when missing ----
 
 PANAMA_MIN_FEATURE = 22  # java.lang.foreign is final from JDK 22 on
 
+JDK_HINT = "apt-get install openjdk-17-jdk-headless or set JAVA_HOME"
 GO_HINT = "apt-get install golang-go (make setup does)"
 RUSTC_HINT = "install rustup (rustup.rs) or apt-get install rustc"
 NODE_HINT = "apt-get install nodejs, or a Node 20 with its headers"
@@ -77,19 +110,6 @@ def jdk_feature(home: Path) -> int | None:
 
 
 @functools.lru_cache(maxsize=None)
-def find_panama_jdk() -> Path | None:
-    """A JDK home able to compile and run java.lang.foreign (feature >= 22): JAVA_HOME first, then /usr/lib/jvm, newest first."""
-    candidates = [Path(os.environ["JAVA_HOME"])] if os.environ.get("JAVA_HOME") else []
-    jvm = Path("/usr/lib/jvm")
-    homes = [h for h in jvm.glob("*") if not h.is_symlink()] if jvm.is_dir() else []
-    candidates += sorted(homes, key=lambda h: jdk_feature(h) or 0, reverse=True)
-    for home in candidates:
-        if (home / "bin" / "javac").exists() and (jdk_feature(home) or 0) >= PANAMA_MIN_FEATURE:
-            return home
-    return None
-
-
-@functools.lru_cache(maxsize=None)
 def find_go() -> Path | None:
     """The ``go`` command: PATH first, then where Debian's golang-go puts it."""
     return _first_command("go", [Path("/usr/lib/go/bin/go")])
@@ -97,10 +117,13 @@ def find_go() -> Path | None:
 
 @functools.lru_cache(maxsize=None)
 def find_rustc() -> Path | None:
-    """``rustc``: PATH first, then $CARGO_HOME/bin, ~/.cargo/bin and /root/.cargo/bin (CI may run with another HOME)."""
+    """A ``rustc`` that answers ``--version``: PATH first, then $CARGO_HOME/bin, ~/.cargo/bin and
+    /root/.cargo/bin (CI may run with another HOME, where a rustup proxy has no toolchain)."""
     homes = [Path(os.environ["CARGO_HOME"])] if os.environ.get("CARGO_HOME") else []
     homes += [Path.home() / ".cargo", Path("/root/.cargo")]
-    return _first_command("rustc", [home / "bin" / "rustc" for home in homes])
+    found = [Path(p) for p in (shutil.which("rustc"),) if p]
+    found += [home / "bin" / "rustc" for home in homes]
+    return next((r for r in found if r.is_file() and os.access(r, os.X_OK) and version_of(r, "--version")), None)
 
 
 @functools.lru_cache(maxsize=None)

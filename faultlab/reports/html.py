@@ -22,7 +22,7 @@ from ..diagnosis import configurations
 from ..diagnosis.kinds import CWE_NAMES, MODES
 from ..diagnosis.signature import meaningful
 from ..diagnosis.verdict import Verdict
-from ..lab.results import VARIANTS, CaseRecord, CaseRun, Results
+from ..lab.results import RUNTIMES, VARIANTS, CaseRecord, CaseRun, Results
 
 _ACCESS = re.compile(r"^\s*(?:READ|WRITE|Read|Write|Atomic \w+) of size")
 
@@ -45,14 +45,23 @@ def mode_of(case_id: str) -> str:
     return case_id.split("/", 1)[0]
 
 
-def matrix_counts(results) -> dict[tuple[str, str], dict[str, list[int]]]:
-    """(mode, sanitizer) -> {"broken": [as declared, total], "fixed": [as declared, total]}."""
-    counts: dict[tuple[str, str], dict[str, list[int]]] = defaultdict(lambda: {"broken": [0, 0], "fixed": [0, 0]})
+def runtime_of(case_id: str, cases: dict[str, CaseRecord]) -> str:
+    """The case's runtime as its record says; ``cpython`` for a case recorded without one."""
+    return cases[case_id].runtime if case_id in cases else "cpython"
+
+
+def matrix_counts(results, cases: dict[str, CaseRecord] | None = None) -> dict[tuple[str, str, str], dict[str, list[int]]]:
+    """(mode, runtime, sanitizer) -> {"broken": [as declared, total], "fixed": [as declared, total]}."""
+    counts: dict[tuple[str, str, str], dict[str, list[int]]] = defaultdict(lambda: {"broken": [0, 0], "fixed": [0, 0]})
     for (case_id, variant, sanitizer), r in latest(results).items():
-        cell = counts[(mode_of(case_id), sanitizer)][variant]
+        cell = counts[(mode_of(case_id), runtime_of(case_id, cases or {}), sanitizer)][variant]
         cell[0] += r.passed
         cell[1] += 1
     return dict(counts)
+
+
+def _rank(value: str, order) -> tuple[int, str]:
+    return (order.index(value) if value in order else len(order), value)
 
 
 def _ordered(values, order) -> list[str]:
@@ -60,27 +69,30 @@ def _ordered(values, order) -> list[str]:
     return sorted(set(values), key=lambda v: (rank.get(v, len(rank)), v))
 
 
-def _matrix(results) -> str:
-    counts = matrix_counts(results)
-    modes = _ordered((m for m, _ in counts), MODES)
-    configs = _ordered((s for _, s in counts), configurations.NAMES)
+def _matrix(results, cases: dict[str, CaseRecord]) -> str:
+    """One row per mode and runtime (the runtimes of a mode in RUNTIMES' order), one column per configuration."""
+    counts = matrix_counts(results, cases)
+    rows_of = sorted({(m, rt) for m, rt, _ in counts},
+                     key=lambda row: (_ordered((m for m, _, _ in counts), MODES).index(row[0]), _rank(row[1], RUNTIMES)))
+    configs = _ordered((s for _, _, s in counts), configurations.NAMES)
     head = "".join(f"<th scope=col>{_e(s)}</th>" for s in configs)
     rows = []
-    for mode in modes:
+    for mode, runtime in rows_of:
         cells = []
+        where = f'data-mode="{_e(mode)}" data-runtime="{_e(runtime)}"'
         for sanitizer in configs:
-            cell = counts.get((mode, sanitizer))
+            cell = counts.get((mode, runtime, sanitizer))
             if not cell:
-                cells.append(f'<td class="cell empty" data-mode="{_e(mode)}" data-sanitizer="{_e(sanitizer)}">–</td>')
+                cells.append(f'<td class="cell empty" {where} data-sanitizer="{_e(sanitizer)}">–</td>')
                 continue
             (bp, bt), (fp, ft) = cell["broken"], cell["fixed"]
             status = "good" if bp == bt and fp == ft else "bad"
             cells.append(
-                f'<td class="cell {status}" data-mode="{_e(mode)}" data-sanitizer="{_e(sanitizer)}">'
+                f'<td class="cell {status}" {where} data-sanitizer="{_e(sanitizer)}">'
                 f'<a href="#mode-{_e(mode)}"><span class="count broken-count">broken {bp}/{bt}</span>'
                 f'<span class="count fixed-count">fixed {fp}/{ft}</span></a></td>')
-        rows.append(f"<tr><th scope=row>{_e(mode)}</th>{''.join(cells)}</tr>")
-    return (f'<table id="matrix"><thead><tr><th>mode \\ sanitizer</th>{head}</tr></thead>'
+        rows.append(f"<tr><th scope=row>{_e(mode)} · {_e(runtime)}</th>{''.join(cells)}</tr>")
+    return (f'<table id="matrix"><thead><tr><th>mode · runtime \\ sanitizer</th>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table>")
 
 
@@ -178,10 +190,11 @@ def _card(case_id: str, rows: dict[str, dict[str, CaseRun]], case: CaseRecord | 
         f'{_verdict_panel(rows[sanitizer].get("fixed"), "fixed", case)}</div></section>'
         for sanitizer in _ordered(rows, configurations.NAMES))
     cwe_title = case.cwe_name if case else CWE_NAMES.get(cwe or "", "")
+    runtime = case.runtime if case else "cpython"
     return (
         f'<details class="card {"ok" if ok else "unexpected"}" id="case-{_e(case_id.replace("/", "-"))}" '
-        f'data-case="{_e(case_id)}" data-status="{"ok" if ok else "unexpected"}"{"" if ok else " open"}>'
-        f'<summary><span class="case-id">{_e(case_id)}</span> <span class="cwe" title="{_e(cwe_title)}">{_e(cwe or "")}</span>'
+        f'data-case="{_e(case_id)}" data-runtime="{_e(runtime)}" data-status="{"ok" if ok else "unexpected"}"{"" if ok else " open"}>'
+        f'<summary><span class="case-id">{_e(case_id)}</span> <span class="runtime">{_e(runtime)}</span> <span class="cwe" title="{_e(cwe_title)}">{_e(cwe or "")}</span>'
         f' <span class="title">{_e(title)}</span> <span class="badges">{badges}</span></summary>'
         f'<div class="card-body">{lesson}{pairs}</div></details>')
 
@@ -204,5 +217,5 @@ def render(recorded: Results, *, title: str = "faultlab report") -> str:
                f' · {case_count} case{"" if case_count == 1 else "s"}')
     return _template().substitute(
         title=_e(title), generated=_e(datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")),
-        summary=summary, matrix=_matrix(results), cards="".join(sections) or "<p>No verdicts in this results file.</p>",
+        summary=summary, matrix=_matrix(results, cases), cards="".join(sections) or "<p>No verdicts in this results file.</p>",
     )

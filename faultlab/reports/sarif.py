@@ -171,8 +171,8 @@ def _result(result: CaseRun, case: CaseRecord | None, rule_index: dict[str, int]
         "message": {"text": text},
         "partialFingerprints": {FINGERPRINT: verdict.signature or "none"},
         "properties": {
-            "case": result.case_id, "variant": result.variant, "sanitizer": result.sanitizer,
-            "expected": result.expected, "expectation": expected, "observed": kind, "passed": passed, "signature": verdict.signature,
+            "case": result.case_id, "runtime": case.runtime if case else "cpython",
+            "variant": result.variant, "sanitizer": result.sanitizer, "expected": result.expected, "expectation": expected, "observed": kind, "passed": passed, "signature": verdict.signature,
             "evidence": list(verdict.evidence)[:6], "durationSeconds": verdict.duration_s,
         },
     }

@@ -126,7 +126,8 @@ def _mark_lines(marks: tuple[Marked, ...], width: int) -> list[str]:
 
 def format_explanation(e: CaseRecord, width: int = 80) -> str:
     """A case's rule, decisive lines and fix in ``width`` columns (``lessons.record`` or an ``Explanation``)."""
-    lines = fit(f"{e.id}  [{e.mode}, {e.cwe}{': ' + e.cwe_name if e.cwe_name else ''}]", width)
+    runtime = f"{e.runtime}, " if e.runtime != "cpython" else ""
+    lines = fit(f"{e.id}  [{e.mode}, {runtime}{e.cwe}{': ' + e.cwe_name if e.cwe_name else ''}]", width)
     lines += fit(e.title, width)
     lines.append("")
     if e.rule:

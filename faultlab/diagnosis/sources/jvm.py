@@ -1,10 +1,14 @@
-"""The JVM: its fatal error report (hs_err, on stdout), its JNI checker and the Java exceptions it prints.
+"""The JVM: its fatal error report (hs_err, on stdout), its JNI checker, the FFM API's upcall verdict and the Java exceptions it prints.
 
 Under ``-Xcheck:jni`` the VM checks every JNI call and prints, on stdout, "FATAL ERROR in
 native method: <rule>" (then aborts, or exits 1 under -XX:-CreateCoredumpOnCrash) or
 "WARNING in native method: <rule>" (and goes on), followed by the Java stack of the call:
 ``\tat Check.pending(Native Method)``, ``\tat Check.main(Check.java:8)``. A call from a
 thread the VM does not know has no Java stack.
+
+An exception that escapes a Panama upcall cannot unwind the C frames under it: the FFM API
+prints it (``java.lang.NumberFormatException: ...`` and its ``\tat`` lines) and then
+"Unrecoverable uncaught exception encountered. The VM will now exit", exit status 1.
 
 The report names the signal its handler caught, in a JNI library or in the VM; the JVM exits
 1 or aborts, depending on -XX:+CreateCoredumpOnCrash. Frame syntax, after "Problematic frame:":
@@ -36,6 +40,10 @@ MARKERS = (
            "WARNING in native method: JNI call made with exception pending", precedence=443, mode="swallowed-error"),
     Marker("ffi-rule-violation", "xcheck-jni", r"^FATAL ERROR in native method: .*",
            "FATAL ERROR in native method: JNI received a null class", precedence=444),
+    # The FFM API (Panama): an exception escaped an upcall into C frames, which cannot unwind, so
+    # the VM prints it and exits. The rule broken is the boundary's: the C caller never hears of it.
+    Marker("ffi-rule-violation", "ffm", r"^Unrecoverable uncaught exception encountered\. The VM will now exit$",
+           "Unrecoverable uncaught exception encountered. The VM will now exit", precedence=445, mode="swallowed-error"),
     Marker("segv", "jvm", r"^#\s+SIGSEGV \(0xb\) at pc=.*",
            "#  SIGSEGV (0xb) at pc=0x00007f56c46d2f94, pid=27963, tid=27965", precedence=450),
     Marker("bus-error", "jvm", r"^#\s+SIGBUS \(0x7\) at pc=.*", "#  SIGBUS (0x7) at pc=0x00007f3a2c1b8e51, pid=4242, tid=4243",
@@ -86,10 +94,28 @@ def checked_frames(text: str) -> tuple[Frame, ...]:
     return tuple(frames)
 
 
+# The line that names a printed exception: "java.lang.NumberFormatException: For input string: \"n/a\"".
+EXCEPTION_LINE = re.compile(r"^(?:[\w$]+\.)+[\w$]*(?:Exception|Error|Throwable)\b(?::.*)?$", re.MULTILINE)
+
+
+def escaped_upcall(text: str) -> tuple[str, tuple[Frame, ...]]:
+    """The last exception printed before ``text``'s end (the FFM API prints it above its verdict) and its Java stack."""
+    found = None
+    for found in EXCEPTION_LINE.finditer(text):
+        pass
+    if found is None:
+        return "", ()
+    return found.group(0).strip(), checked_frames(text[found.start():])
+
+
 def read(marker: Marker, match: re.Match, text: str) -> Reading:
     if marker.source == "jvm":
         headline = re.sub(r"^#\s+|(?<!\s)\s+at pc=.*$", "", match.group(0).strip())
         return Reading(headline=f"the JVM caught {headline}", native_stack=fatal_error_frames(text[match.start():]))
     if marker.source == "xcheck-jni":
         return Reading(native_stack=checked_frames(text[match.start():]))
+    if marker.source == "ffm":
+        exception, frames = escaped_upcall(text[:match.start()])
+        headline = f"a Java exception escaped an upcall into C: {exception}" if exception else None
+        return Reading(headline=headline, native_stack=frames, evidence=(exception,) if exception else ())
     return Reading()

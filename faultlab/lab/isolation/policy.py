@@ -21,6 +21,8 @@ DEFAULT_ISOLATION = "auto"
 def spawn_reason(configuration: str | Configuration, case=None) -> str | None:
     """Why a run must be spawned rather than forked, or None when forking it is sound."""
     config = configurations.resolve(configuration)
+    if case is not None and getattr(case, "runs_a_command", False):
+        return f"{case.id} runs a {case.runtime} program, not Python; spawned"
     if not config.fork_sound:
         return f"fork is unsafe under {config.name}; spawned"
     if case is not None and getattr(case, "fresh_interpreter", False):
@@ -33,7 +35,8 @@ def run_case(case, variant: str, configuration: str | Configuration, *, timeout:
     """Run a case variant forked from the configuration's server, or spawned where that is unsound.
 
     ``auto`` also spawns (with a warning) when the server fails; ``fork`` raises
-    ``ForkServerError`` instead; ``spawn`` always spawns.
+    ``ForkServerError`` instead; ``spawn`` always spawns. A case of another runtime than
+    CPython is always spawned: its child is its command, and the server forks Python.
     """
     if isolation not in ISOLATIONS:
         raise ValueError(f"isolation must be one of {', '.join(ISOLATIONS)}, not {isolation!r}")
@@ -45,5 +48,5 @@ def run_case(case, variant: str, configuration: str | Configuration, *, timeout:
             if isolation == "fork":
                 raise
             warnings.warn(f"faultlab: {exc}; spawning {case.id} instead", RuntimeWarning, stacklevel=2)
-    return runner.run(case.argv(variant), sanitizer=configuration, timeout=timeout, use_gdb=use_gdb,
+    return runner.run(case.argv(variant, configuration), sanitizer=configuration, timeout=timeout, use_gdb=use_gdb,
                       deadlock_after=deadlock_after)

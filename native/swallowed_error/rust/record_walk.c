@@ -1,0 +1,11 @@
+/* Walk a list of records, calling the visitor on each; a non-zero return stops the walk
+ * and is returned, the only way a visitor can report an error to this C code. */
+int walk_records(const char *const *records, int count, int (*visit)(const char *record, void *context),
+                 void *context) {
+    for (int i = 0; i < count; i++) {
+        int status = visit(records[i], context);
+        if (status != 0)
+            return status;
+    }
+    return 0;
+}
