@@ -10,6 +10,7 @@ command -v clang-16 >/dev/null || need+=(clang-16)
 [ -e /usr/lib/llvm-16/lib/clang/16/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a ] || need+=(libclang-rt-16-dev)
 command -v llvm-symbolizer-16 >/dev/null || [ -e /usr/lib/llvm-16/bin/llvm-symbolizer ] || need+=(llvm-16)
 command -v gdb >/dev/null || need+=(gdb)
+command -v dot >/dev/null || need+=(graphviz)
 command -v chromium >/dev/null || need+=(chromium)
 command -v javac >/dev/null || [ -d /usr/lib/jvm ] || need+=(openjdk-17-jdk-headless)
 if [ ${#need[@]} -gt 0 ]; then
