@@ -10,6 +10,7 @@ import json
 
 from ..diagnosis import configurations, stall
 from ..diagnosis.classify import classify
+from ..diagnosis.details import with_details
 from ..diagnosis.runner import run
 from ..reports.terminal import format_verdict
 from . import EXIT_FAULT, EXIT_OK, UsageError, options
@@ -40,6 +41,6 @@ def diagnose(args) -> int:
                   use_gdb=not args.no_gdb, deadlock_after=args.deadlock_after)
     if outcome.exit_code == 127 and outcome.stderr.startswith("faultlab: cannot start"):
         raise UsageError(outcome.stderr.removeprefix("faultlab: "))
-    verdict = classify(outcome)
+    verdict = with_details(classify(outcome), outcome)  # until classify fills the details itself
     print(json.dumps(verdict.to_dict()) if args.json else format_verdict(verdict))
     return EXIT_OK if verdict.ok else EXIT_FAULT

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ..diagnosis import configurations, stall
 from ..diagnosis.classify import classify
+from ..diagnosis.details import with_details
 from ..diagnosis.outcome import Outcome
 from ..diagnosis.runner import run
 from ..diagnosis.configurations import Configuration
@@ -63,7 +64,8 @@ def run_case(case: Case, variant: str, configuration: str | Configuration, *, ti
     outcome = policy.run_case(case, variant, config, timeout=timeout or case.timeout, use_gdb=use_gdb,
                               isolation=isolation, deadlock_after=deadlock_after)
     expect = case.expected(variant, config.name)
-    return CaseResult(case.id, variant, config.name, expect.kind, classify(outcome), expect)
+    # with_details: until classify fills report_stacks and lock_waits itself (it is idempotent).
+    return CaseResult(case.id, variant, config.name, expect.kind, with_details(classify(outcome), outcome), expect)
 
 
 def run_callable(target: str, **run_options) -> Outcome:
