@@ -37,7 +37,8 @@ def _label(text: str) -> str:
 
 def _frames(frames, limit: int = TOP_FRAMES) -> tuple[str, ...]:
     """The top meaningful frames as labels (all frames when none is meaningful)."""
-    shown = meaningful(frames)[:limit] or list(frames[:limit])
+    named = [f for f in frames if not f.function.startswith(("0x", "??", "<null>"))]
+    shown = meaningful(named)[:limit] or named[:limit]
     return tuple(_label(str(f)) for f in shown)
 
 

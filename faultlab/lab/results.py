@@ -157,6 +157,13 @@ class CaseRun:
     def duration_s(self) -> float:
         return self.verdict.duration_s
 
+    @property
+    def picture(self):
+        """The picture of its failure (``faultlab.lab.pictures``), computed from the recorded verdict alone."""
+        from .pictures import picture
+
+        return picture(self.verdict)
+
     def to_dict(self) -> dict:
         verdict = self.verdict.to_dict()
         verdict.update({name: list(verdict[name]) for name in ("evidence", "python_stack", "native_stack", "threads")})

@@ -23,6 +23,7 @@ from ..diagnosis.kinds import CWE_NAMES, MODES
 from ..diagnosis.signature import meaningful
 from ..diagnosis.verdict import Verdict
 from ..lab.results import VARIANTS, CaseRecord, CaseRun, Results
+from .pictures import picture_panel
 
 _ACCESS = re.compile(r"^\s*(?:READ|WRITE|Read|Write|Atomic \w+) of size")
 
@@ -175,7 +176,8 @@ def _card(case_id: str, rows: dict[str, dict[str, CaseRun]], case: CaseRecord | 
     pairs = "".join(
         f'<section class="pair" data-sanitizer="{_e(sanitizer)}"><h3>under {_e(sanitizer)}</h3>'
         f'<div class="side-by-side">{_verdict_panel(rows[sanitizer].get("broken"), "broken", case)}'
-        f'{_verdict_panel(rows[sanitizer].get("fixed"), "fixed", case)}</div></section>'
+        f'{_verdict_panel(rows[sanitizer].get("fixed"), "fixed", case)}</div>'
+        f'{picture_panel(rows[sanitizer].get("broken"))}</section>'
         for sanitizer in _ordered(rows, configurations.NAMES))
     cwe_title = case.cwe_name if case else CWE_NAMES.get(cwe or "", "")
     return (
