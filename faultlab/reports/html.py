@@ -208,3 +208,25 @@ def render(recorded: Results, *, title: str = "faultlab report") -> str:
         title=_e(title), generated=_e(datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")),
         summary=summary, matrix=_matrix(results), cards="".join(sections) or "<p>No verdicts in this results file.</p>",
     )
+
+
+def write_html(path, page: str, verdicts: int) -> None:
+    """Write a rendered page whole (or not at all) and say so in one line; a failure is one line too."""
+    from . import atomic
+
+    try:
+        atomic.write_text(path, page)
+    except OSError as exc:
+        raise SystemExit(f"faultlab: cannot write {path}: {exc.strerror or exc}") from None
+    import sys
+
+    print(f"wrote {path}: {verdicts} verdict{'' if verdicts == 1 else 's'}", file=sys.stderr)
+
+
+def diagnosis_results(verdict: Verdict, command: list[str], sanitizer: str) -> Results:
+    """One ``faultlab diagnose`` verdict as a results file of one run, so the report renders it like a case's."""
+    import os
+
+    name = os.path.basename(command[0]) if command else "command"
+    run = CaseRun(f"diagnose/{name}", "broken", sanitizer, verdict.kind, True, verdict)
+    return Results((run,), configurations=(sanitizer,))
