@@ -126,7 +126,7 @@ def _graph_from_tsan(verdict: Verdict) -> WaitForGraph | None:
     edges: list[Edge] = []
     for stack in verdict.report_stacks:
         if stack.title.startswith("Cycle in lock order graph:"):
-            for name, address in _CYCLE_MUTEX.findall(stack.title)[:MAX_NODES]:
+            for name, address in _CYCLE_MUTEX.findall(stack.title)[:MAX_NODES // 2]:
                 nodes.setdefault(name, Node(name, "lock", f"mutex {name} {address}"))
         m = _ACQUIRED.match(stack.title)
         if m and len(nodes) < MAX_NODES:

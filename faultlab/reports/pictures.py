@@ -23,7 +23,8 @@ RULER_COLUMNS = 40
 
 
 def _e(text) -> str:
-    return html.escape(str(text).encode("utf-8", "backslashreplace").decode("utf-8"), quote=True)
+    """Escaped for HTML, controls and bidi overrides shown as their escapes, as on a terminal."""
+    return html.escape(printable(str(text)).encode("utf-8", "backslashreplace").decode("utf-8"), quote=True)
 
 
 # -- the wait-for graph --------------------------------------------------------------------------
