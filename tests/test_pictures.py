@@ -93,7 +93,7 @@ def test_the_rulers_measure_the_distance_past_the_end_from_the_evidence(catalog_
         region = next(re.search(r"(\d+)-byte region \[(0x[0-9a-f]+),(0x[0-9a-f]+)\)", e) for e in run.verdict.evidence
                       if "-byte region" in e)
         end = int(region.group(3), 16)
-        assert r.bytes_outside == int(access.group(3), 16) + int(access.group(2)) - end > 0, (run.case_id, r)
+        assert r.beyond == int(access.group(3), 16) + int(access.group(2)) - end > 0, (run.case_id, r)
 
 
 def test_the_byte_strips_mark_the_surrogate_pair_against_utf8(catalog_run):
@@ -207,9 +207,9 @@ def test_the_report_shows_each_picture_as_its_verdict_says(catalog_run, tmp_path
                     .map(e => [e.dataset.what, e.querySelector('.event-title').textContent])""")
                 assert shown == [[e.what, e.title] for e in drawn.events], run.case_id
             elif drawn.picture == "ruler":
-                outside = page.evaluate(f"document.querySelector({json.dumps(section + ' .ruler')}).dataset.bytesOutside")
+                beyond = page.evaluate(f"document.querySelector({json.dumps(section + ' .ruler')}).dataset.beyond")
                 legend = page.evaluate(f"document.querySelector({json.dumps(section + ' .outside')}).textContent")
-                assert int(outside) == drawn.bytes_outside and legend.startswith(f"{drawn.bytes_outside} byte")
+                assert int(beyond) == drawn.beyond and legend.startswith(f"reaches {drawn.beyond} byte")
             elif drawn.picture == "byte-strip":
                 marked = page.evaluate(f"document.querySelectorAll({json.dumps(section + ' td.differs')}).length")
                 assert marked == 3 * sum(c.differs for c in drawn.cells), run.case_id
@@ -220,3 +220,37 @@ def test_the_report_shows_each_picture_as_its_verdict_says(catalog_run, tmp_path
         assert page.errors() == []
     finally:
         browser.close()
+
+
+# --- on the command line ---------------------------------------------------------------------------------
+
+OVERFLOW_C = r"""
+#include <stdlib.h>
+int main(void) {
+    char *block = malloc(40);
+    block[44] = 1; /* FLAW: 5 bytes past the end of a 40-byte block */
+    free(block);
+    return 0;
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc compiles the C program")
+def test_diagnose_draws_the_picture_of_anyones_program(compile_c, tmp_path):
+    program = compile_c(OVERFLOW_C, "overflow", sanitizer="asan", shared=False)
+    page = tmp_path / "crash.html"
+    proc = faultlab(None, "diagnose", "--sanitizer", "asan", "--html", str(page), "--", str(program))
+    assert proc.returncode == 1, fail_message(proc)
+    assert "memory ruler:" in proc.stdout, fail_message(proc)
+    assert "WRITE reaches 5 bytes past the end (1 byte outside the block)" in proc.stdout, fail_message(proc)
+    html = page.read_text()
+    assert 'data-picture="ruler"' in html and 'data-beyond="5"' in html
+    assert not re.search(r"https?://|@import|url\(", html)
+
+
+def test_demo_prints_the_wait_for_graph_under_the_verdict(tmp_path):
+    page = tmp_path / "room.html"
+    proc = faultlab(None, "demo", "threading/reentrant-callback-deadlock", "--no-pause", "--html", str(page))
+    assert proc.returncode == 0, fail_message(proc)
+    assert re.search(r"cycle: tid (\d+) -waits for-> mutex 0x[0-9a-f]+ -held by-> tid \1\b", proc.stdout), fail_message(proc)
+    assert 'data-picture="wait-for-graph"' in page.read_text()

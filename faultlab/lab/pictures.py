@@ -195,6 +195,15 @@ class Ruler(_Model):
         return self.access_start + self.access_size
 
     @property
+    def beyond(self) -> int:
+        """How far the access reaches past the block's end (or before its start): the overflow distance."""
+        return max(self.access_end - self.block_end, self.block_start - self.access_start, 0)
+
+    @property
+    def past_the_end(self) -> bool:
+        return self.access_end > self.block_end
+
+    @property
     def bytes_outside(self) -> int:
         """How many of the accessed bytes lie outside the block."""
         inside = max(0, min(self.access_end, self.block_end) - max(self.access_start, self.block_start))

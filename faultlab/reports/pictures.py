@@ -118,16 +118,24 @@ def _ruler_html(r: Ruler) -> str:
         left, width = 100 * (start - low) / span, max(100 * (end - start) / span, 0.8)
         return f'<div class="{cls}" style="left:{left:.2f}%;width:{width:.2f}%"><span>{_e(text)}</span></div>'
 
-    outside = r.bytes_outside
-    where = ("past the end" if r.access_end > r.block_end else "before the start") if outside else "inside"
-    return (f'<h5>memory ruler</h5><div class="ruler" data-access="{_e(r.access)}" data-bytes-outside="{outside}" '
+    return (f'<h5>memory ruler</h5><div class="ruler" data-access="{_e(r.access)}" data-beyond="{r.beyond}" '
+            f'data-bytes-outside="{r.bytes_outside}" '
             f'data-block-size="{r.block_size}" data-access-size="{r.access_size}">'
             + bar(r.block_start, r.block_end, "block", f"block {r.block_size} B")
             + bar(r.access_start, r.access_end, f"access {r.access.lower()}", f"{r.access} {r.access_size} B")
             + f'</div><p class="ruler-legend">block <code>[{r.block_start:#x}, {r.block_end:#x})</code> · '
               f'{_e(r.access)} <code>[{r.access_start:#x}, {r.access_end:#x})</code> at offset {r.access_start - r.block_start} · '
-              f'<strong class="outside">{outside} byte{"" if outside == 1 else "s"} {where}</strong>'
+              f'<strong class="outside">{_reach(r)}</strong>'
               f' <span class="muted">(ASan: {r.distance} bytes {_e(r.relation)} the block)</span></p>')
+
+
+def _reach(r: Ruler) -> str:
+    """``reaches 5 bytes past the end (1 byte outside the block)``."""
+    if not r.bytes_outside:
+        return "inside the block"
+    where = "past the end" if r.past_the_end else "before the start"
+    return (f"reaches {r.beyond} byte{'' if r.beyond == 1 else 's'} {where} "
+            f"({r.bytes_outside} byte{'' if r.bytes_outside == 1 else 's'} outside the block)")
 
 
 def _hex(data) -> str:
@@ -216,11 +224,9 @@ def _ruler_text(r: Ruler) -> list[str]:
     access = [" "] * RULER_COLUMNS
     for i in range(column(r.access_start), max(column(r.access_end), column(r.access_start) + 1)):
         access[min(i, RULER_COLUMNS - 1)] = "^"
-    outside = r.bytes_outside
-    where = ("past the end" if r.access_end > r.block_end else "before the start") if outside else "inside"
     return ["memory ruler:", f"  block  |{''.join(block)}| {r.block_size} bytes",
             f"  {r.access:<6} |{''.join(access)}| {r.access_size} byte{'' if r.access_size == 1 else 's'} at offset {r.access_start - r.block_start}",
-            f"  {outside} byte{'' if outside == 1 else 's'} {where}"]
+            f"  {r.access} {_reach(r)}"]
 
 
 def _strip_text(strip: ByteStrip) -> list[str]:
