@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from faultlab import Expect
+
 from faultlab.lab import catalog, lessons, requirements
 from faultlab.lab.execute import run_case
 from faultlab.lab.results import CaseRecord, CaseRun, Results

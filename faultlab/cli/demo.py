@@ -20,11 +20,18 @@ from ..lab.build import BuildError
 from ..lab.execute import CaseResult, run_case
 from ..lab.isolation import policy
 from ..lab.lessons import Marked, marked_lines
+from ..lab.pictures import picture
+from ..lab.results import CaseRun
+from ..reports.pictures import to_text
 from ..reports.terminal import fit, printable
 from ..diagnosis.kinds import MODES
 from .progress import Palette, Progress, colour_enabled, terminal_width
 from ..diagnosis.signature import meaningful
-from . import EXIT_FAULT, EXIT_OK, UsageError
+from ..lab import lessons
+from ..lab.build import project_root
+from ..lab.results import Results
+from ..reports.html import render, write_html
+from . import EXIT_FAULT, EXIT_OK, UsageError, options
 
 
 def select(target: str | None) -> list[catalog.Case]:
@@ -89,6 +96,9 @@ class DemoView:
             lines += fit(printable(f"Python  {python_top[0]}"), self.width, "    ")
         for frame in native_top:
             lines += fit(printable(f"native  {frame}"), self.width, "    ")
+        drawn = picture(v)
+        if drawn is not None:  # the picture says what the thread lines would, better
+            return lines + [p.dim(line) if i == 0 else line for i, line in enumerate(to_text(drawn, self.width))]
         for thread in [printable(t) for t in v.threads if printable(t) != decisive][:2]:
             lines += fit(f"thread  {thread}", self.width, "    ")
         return lines
@@ -103,7 +113,7 @@ def _decisive_evidence(evidence: tuple[str, ...]) -> str:
 
 
 def _show_case(case: catalog.Case, config: str, view: "DemoView", progress: Progress,
-               isolation: str) -> tuple[int, int]:
+               isolation: str, ran: list[CaseRun] | None = None) -> tuple[int, int]:
     """Show the bug, run the broken variant, show the fix, run the fixed one: (runs as declared, unexpected)."""
     declared = unexpected = 0
     marks = marked_lines(case)
@@ -120,6 +130,9 @@ def _show_case(case: catalog.Case, config: str, view: "DemoView", progress: Prog
             unexpected += 1
             continue
         progress.done()
+        if ran is not None:
+            ran.append(CaseRun(result.case_id, result.variant, result.sanitizer, result.expected, result.passed,
+                               result.verdict))
         for line in view.verdict(result):
             progress.echo(line)
         declared += result.passed
@@ -129,11 +142,12 @@ def _show_case(case: catalog.Case, config: str, view: "DemoView", progress: Prog
 
 def run_demo(cases: list[catalog.Case], *, sanitizer: str | None = None, pause: bool = False,
              isolation: str = policy.DEFAULT_ISOLATION,
-             stream: TextIO | None = None, prompt_input: TextIO | None = None) -> bool:
+             stream: TextIO | None = None, prompt_input: TextIO | None = None,
+             ran: list[CaseRun] | None = None) -> bool:
     """Run each case broken then fixed and show it; True when every verdict came out as declared.
 
     ``pause`` waits for Enter between cases (q stops); ``sanitizer`` overrides each
-    case's first declared configuration.
+    case's first declared configuration; ``ran``, when given, collects every run.
     """
     stream = stream or sys.stdout
     prompt_input = prompt_input or sys.stdin
@@ -153,7 +167,7 @@ def run_demo(cases: list[catalog.Case], *, sanitizer: str | None = None, pause: 
                 progress.done()
                 skipped += 1
             else:
-                ok, bad = _show_case(case, config, view, progress, isolation)
+                ok, bad = _show_case(case, config, view, progress, isolation, ran)
                 declared, unexpected = declared + ok, unexpected + bad
             if pause and index < len(cases):
                 progress.echo(palette.dim("  press Enter for the next case, q then Enter to stop"))
@@ -180,6 +194,8 @@ def register(subparsers) -> None:
     p.add_argument("--isolation", default=policy.DEFAULT_ISOLATION, choices=policy.ISOLATIONS,
                    help="fork each run from a warm server where sound (auto, the default, as run and pytest do), "
                         "always fork, or spawn a fresh interpreter for each run")
+    p.add_argument("--html", type=options.writable_file, metavar="OUT.html",
+                   help="also write the runs as the HTML report, each failure's picture in full")
     p.set_defaults(func=demo)
 
 
@@ -190,5 +206,10 @@ def demo(args) -> int:
         if not cases:
             raise UsageError(f"no case of {args.target or 'the catalog'} declares an expectation under {args.sanitizer}")
     pause = not args.no_pause and sys.stdin.isatty()
-    ok = run_demo(cases, sanitizer=args.sanitizer, pause=pause, isolation=args.isolation)
+    ran: list[CaseRun] = []
+    ok = run_demo(cases, sanitizer=args.sanitizer, pause=pause, isolation=args.isolation, ran=ran)
+    if args.html:
+        records = {c.id: lessons.record(c) for c in cases if any(r.case_id == c.id for r in ran)}
+        recorded = Results.recorded(ran, records, str(project_root().resolve()))
+        write_html(args.html, render(recorded, title="faultlab demo"), len(ran))
     return EXIT_OK if ok else EXIT_FAULT

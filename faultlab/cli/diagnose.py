@@ -11,6 +11,9 @@ import json
 from ..diagnosis import configurations, stall
 from ..diagnosis.classify import classify
 from ..diagnosis.runner import run
+from ..lab.pictures import picture
+from ..reports.pictures import to_text
+from ..reports.html import diagnosis_results, render, write_html
 from ..reports.terminal import format_verdict
 from . import EXIT_FAULT, EXIT_OK, UsageError, options
 
@@ -26,6 +29,8 @@ def register(subparsers) -> None:
     p.add_argument("--deadlock-after", type=options.seconds_or_zero, default=stall.DEADLOCK_AFTER_S, metavar="SECONDS",
                    help="stop a child whose threads have all stood still in lock waits this long, once its native "
                         f"stacks confirm the deadlock (default: {stall.DEADLOCK_AFTER_S}; 0: wait for the timeout)")
+    p.add_argument("--html", type=options.writable_file, metavar="OUT.html",
+                   help="also write the verdict as an HTML page, with its failure's picture")
     p.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
     p.set_defaults(func=diagnose)
 
@@ -42,4 +47,10 @@ def diagnose(args) -> int:
         raise UsageError(outcome.stderr.removeprefix("faultlab: "))
     verdict = classify(outcome)
     print(json.dumps(verdict.to_dict()) if args.json else format_verdict(verdict))
+    drawn = None if args.json else picture(verdict)
+    if drawn is not None:
+        print("\n".join(to_text(drawn, indent="  ")))
+    if args.html:
+        page = render(diagnosis_results(verdict, command, args.sanitizer), title="faultlab diagnose: " + " ".join(command))
+        write_html(args.html, page, 1)
     return EXIT_OK if verdict.ok else EXIT_FAULT

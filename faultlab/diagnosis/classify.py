@@ -11,6 +11,7 @@ import dataclasses
 import re
 
 from . import configurations, stacks
+from .details import details
 from .stall import is_deadlock
 from .kinds import KINDS
 from .outcome import Outcome
@@ -233,4 +234,5 @@ def classify(outcome: Outcome) -> Verdict:
         isolation=outcome.isolation,
         stalled_at_s=outcome.stalled_at_s,
         called_at_s=outcome.called_at_s,
+        **(details(outcome) if kind != "ok" else {}),  # a clean run's output is not a report
     )

@@ -74,6 +74,27 @@ def futex_wait(syscall: str) -> tuple[str, bool] | None:
         return None
 
 
+# glibc's pthread_mutex_t starts with its futex word (int __lock), then __count, then
+# __owner: the tid of the thread that holds it, on every architecture glibc supports.
+_MUTEX_OWNER_OFFSET = 8
+
+
+def mutex_owner(pid: int, futex: str, tids: list[int]) -> int | None:
+    """The tid a futex, read as a glibc mutex, names as its owner; None unless it is one of ``tids``.
+
+    A futex that is no mutex (a condition variable, a semaphore) holds some other number
+    there: only a thread of the same process counts as an answer.
+    """
+    try:
+        with open(f"/proc/{pid}/mem", "rb", buffering=0) as mem:
+            mem.seek(int(futex, 16) + _MUTEX_OWNER_OFFSET)
+            raw = mem.read(4)
+    except (OSError, ValueError, OverflowError):
+        return None
+    owner = int.from_bytes(raw, "little", signed=True) if len(raw) == 4 else None
+    return owner if owner in tids else None
+
+
 def thread_states(pid: int) -> list[ThreadState]:
     states = []
     try:
@@ -89,7 +110,9 @@ def thread_states(pid: int) -> list[ThreadState]:
             # Many kernels hide wchan; the syscall a thread sleeps in says as much.
             wchan = _SYSCALLS.get(syscall.split(" ")[0], wchan or "0")
         futex = futex_wait(syscall)
-        states.append(ThreadState(pid=pid, tid=tid, state=state, wchan=wchan, timed_wait=bool(futex and futex[1])))
+        owner = mutex_owner(pid, futex[0], tids) if futex and not futex[1] else None
+        states.append(ThreadState(pid=pid, tid=tid, state=state, wchan=wchan, timed_wait=bool(futex and futex[1]),
+                                  futex=futex[0] if futex else "", futex_owner=owner))
     return states
 
 
@@ -136,30 +159,57 @@ def dump_python_stacks(pids: list[int], dump_dir: str | None) -> None:
             _wait_for_dump(pid, PYTHON_DUMP_WAIT_S)
 
 
-_GDB_THREAD = re.compile(r"^Thread \d+ \(.*?LWP (\d+)\)")
+_GDB_THREAD = re.compile(r"^Thread \d+ \((?:Thread (0x[0-9a-f]+) )?.*?LWP (\d+)\)")
+_GIL_HOLDER_MARK = "faultlab-gil-holder"
+_GIL_HOLDER = re.compile(r"^\$\d+ = \"" + _GIL_HOLDER_MARK + r"\"\s*$\n^\$\d+ = (0x[0-9a-f]+)$", re.M)
+# CPython 3.9 to 3.11 keep the GIL in _PyRuntime; a process without CPython's symbols
+# makes gdb print "No symbol" and go on. The thread id is the holder's pthread_t.
+_GIL_HOLDER_COMMANDS = ("-ex", f'print "{_GIL_HOLDER_MARK}"',
+                        "-ex", "print/x _PyRuntime.ceval.gil.locked._value ? "
+                               "((PyThreadState*)_PyRuntime.ceval.gil.last_holder._value)->thread_id : 0")
 
 
-def native_stacks(pid: int, timeout: float = GDB_TIMEOUT_S) -> dict[int, tuple[str, ...]]:
+@dataclasses.dataclass(frozen=True)
+class GdbView:
+    """What one gdb attach read from a process: each thread's stack and pthread_t, and who holds the GIL."""
+
+    stacks: dict[int, tuple[str, ...]]
+    handles: dict[int, str]  # tid -> pthread_t ("0x7f...")
+    gil_holder: str = ""  # the pthread_t of the thread holding CPython's GIL, if gdb could read it
+
+
+def gdb_view(pid: int, timeout: float = GDB_TIMEOUT_S) -> GdbView:
     """Every thread's native stack by tid, from gdb in batch mode; empty without gdb."""
     gdb = shutil.which("gdb")
     if not gdb:
-        return {}
+        return GdbView({}, {})
     cmd = [gdb, "-nx", "-batch", "-p", str(pid), "-ex", "set pagination off",
-           "-ex", "set print frame-arguments none", "-ex", "thread apply all bt 40"]
+           "-ex", "set print frame-arguments none", "-ex", "thread apply all bt 40", *_GIL_HOLDER_COMMANDS]
     try:
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
                               start_new_session=True)
     except subprocess.TimeoutExpired:
-        return {}
+        return GdbView({}, {})
     stacks: dict[int, list[str]] = {}
+    handles: dict[int, str] = {}
     current = None
-    for line in proc.stdout.decode("utf-8", "backslashreplace").splitlines():
+    text = proc.stdout.decode("utf-8", "backslashreplace")
+    for line in text.splitlines():
         m = _GDB_THREAD.match(line)
         if m:
-            current = stacks.setdefault(int(m.group(1)), [])
+            current = stacks.setdefault(int(m.group(2)), [])
+            if m.group(1):
+                handles[int(m.group(2))] = m.group(1)
         elif current is not None and line.startswith("#"):
             current.append(line.strip())
-    return {tid: tuple(frames) for tid, frames in stacks.items()}
+    holder = _GIL_HOLDER.search(text)
+    return GdbView({tid: tuple(frames) for tid, frames in stacks.items()}, handles,
+                   holder.group(1) if holder and int(holder.group(1), 16) else "")
+
+
+def native_stacks(pid: int, timeout: float = GDB_TIMEOUT_S) -> dict[int, tuple[str, ...]]:
+    """Every thread's native stack by tid, from gdb in batch mode; empty without gdb."""
+    return gdb_view(pid, timeout).stacks
 
 
 def collect(pgid: int, dump_dir: str | None, *, use_gdb: bool = True) -> tuple[ThreadState, ...]:
@@ -173,7 +223,8 @@ def collect(pgid: int, dump_dir: str | None, *, use_gdb: bool = True) -> tuple[T
     dump_python_stacks(pids, dump_dir)
     if not use_gdb:
         return tuple(states)
-    stacks: dict[int, tuple[str, ...]] = {}
-    for pid in pids[:MAX_GDB_PROCESSES]:
-        stacks.update(native_stacks(pid))
-    return tuple(dataclasses.replace(t, native_stack=stacks.get(t.tid, ())) for t in states)
+    views = {pid: gdb_view(pid) for pid in pids[:MAX_GDB_PROCESSES]}
+    empty = GdbView({}, {})
+    return tuple(dataclasses.replace(t, native_stack=view.stacks.get(t.tid, ()), handle=view.handles.get(t.tid, ""),
+                                     holds_gil=bool(view.gil_holder) and view.handles.get(t.tid) == view.gil_holder)
+                 for t in states for view in [views.get(t.pid, empty)])

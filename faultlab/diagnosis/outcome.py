@@ -17,6 +17,10 @@ class ThreadState:
     wchan: str  # kernel wait channel ("futex_wait_queue", "hrtimer_nanosleep", "0")
     native_stack: tuple[str, ...] = ()  # gdb frame lines, innermost first
     timed_wait: bool = False  # a futex wait with a timeout (/proc/<pid>/task/<tid>/syscall): it wakes by itself
+    futex: str = ""  # the address of the futex it sleeps on ("0x7f..."), from the same syscall line
+    futex_owner: int | None = None  # an untimed wait's futex read as a glibc mutex: the tid its __owner names
+    handle: str = ""  # its pthread_t as gdb names it ("0x7f..."), which faulthandler's dumps name too
+    holds_gil: bool = False  # gdb read CPython's GIL as locked, last taken by this thread
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,47 @@ class Frame:
 
 
 @dataclass(frozen=True)
+class ReportStack:
+    """One stack of a sanitizer report under the line that introduces it.
+
+    ASan's "freed by thread T0 here:" and "previously allocated by thread T0 here:", TSan's
+    "Previous write of size 8 at 0x... by thread T1:" and "Mutex M1 acquired here while
+    holding mutex M0 in thread T1:"; a line that relates without a stack (TSan's "Cycle in
+    lock order graph: M0 (0x...) => M1 (0x...) => M0") has no frames.
+    """
+
+    title: str
+    frames: tuple[Frame, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ReportStack":
+        return cls(data["title"], tuple(Frame(**f) for f in data.get("frames", ())))
+
+
+@dataclass(frozen=True)
+class LockWait:
+    """One thread of a stopped process as a wait-for graph needs it: the lock it waits for, and who holds that.
+
+    ``thread`` and ``owner`` name threads as ``tid 1234``; ``lock`` is ``mutex 0x7f...``
+    (the futex the thread sleeps on), ``the GIL``, or "" for a thread that waits for no
+    lock but holds one. ``owner`` is "" when nothing could say.
+    """
+
+    thread: str
+    lock: str = ""
+    owner: str = ""
+    native: tuple[Frame, ...] = ()  # the thread's top meaningful native frames
+    python: tuple[Frame, ...] = ()  # its top Python frames, when faulthandler dumped them
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "LockWait":
+        data = dict(data)
+        for name in ("native", "python"):
+            data[name] = tuple(Frame(**f) for f in data.get(name, ()))
+        return cls(**data)
+
+
+@dataclass(frozen=True)
 class Verdict:
     kind: str
     mode: str
@@ -38,6 +79,8 @@ class Verdict:
     isolation: str = "spawn"
     stalled_at_s: float | None = None  # as in ``Outcome``: when the stall began, since the child started
     called_at_s: float | None = None  # as in ``Outcome``: when the watchdog stopped the child
+    report_stacks: tuple[ReportStack, ...] = ()  # every stack of a sanitizer report, each under its title
+    lock_waits: tuple[LockWait, ...] = ()  # at a deadlock: who waits for which lock, held by whom
 
     @property
     def ok(self) -> bool:
@@ -53,5 +96,7 @@ class Verdict:
             data[name] = tuple(Frame(**f) for f in data.get(name, ()))
         for name in ("evidence", "threads"):
             data[name] = tuple(data.get(name, ()))
+        data["report_stacks"] = tuple(ReportStack.from_dict(s) for s in data.get("report_stacks", ()))
+        data["lock_waits"] = tuple(LockWait.from_dict(w) for w in data.get("lock_waits", ()))
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})

@@ -24,7 +24,7 @@ from itertools import accumulate
 from os import PathLike
 
 from ..diagnosis.configurations import NAMES as CONFIGURATION_NAMES
-from ..diagnosis.verdict import Frame, Verdict
+from ..diagnosis.verdict import Frame, LockWait, ReportStack, Verdict
 from .expect import Expect
 
 VERSION = 2  # the "faultlab_results" this module writes; it reads 1 and 2
@@ -169,9 +169,18 @@ class CaseRun:
     def duration_s(self) -> float:
         return self.verdict.duration_s
 
+    @property
+    def picture(self):
+        """The picture of its failure (``faultlab.lab.pictures``), computed from the recorded verdict alone."""
+        from .pictures import picture
+
+        return picture(self.verdict)
+
     def to_dict(self) -> dict:
         verdict = self.verdict.to_dict()
         verdict.update({name: list(verdict[name]) for name in ("evidence", "python_stack", "native_stack", "threads")})
+        verdict["report_stacks"] = [{"title": s["title"], "frames": list(s["frames"])} for s in verdict["report_stacks"]]
+        verdict["lock_waits"] = [{**w, "native": list(w["native"]), "python": list(w["python"])} for w in verdict["lock_waits"]]
         return {
             "case": self.case_id, "variant": self.variant, "sanitizer": self.sanitizer,
             "expected": self.expected, "observed": self.observed, "passed": self.passed,
@@ -426,8 +435,22 @@ def _frame(data, where: str) -> Frame:
     return Frame(_str(d, "function", where), _str(d, "module", where), _optional_int(d, "line", where))
 
 
+def _report_stack(data, where: str) -> ReportStack:
+    d = _object(data, where, ("title", "frames"))
+    return ReportStack(_str(d, "title", where),
+                       tuple(_frame(f, f"{where}.frames[{i}]") for i, f in enumerate(_list(d, "frames", where))))
+
+
+def _lock_wait(data, where: str) -> LockWait:
+    d = _object(data, where, ("thread", "lock", "owner", "native", "python"))
+    return LockWait(_str(d, "thread", where), _str(d, "lock", where), _str(d, "owner", where),
+                    *(tuple(_frame(f, f"{where}.{name}[{i}]") for i, f in enumerate(_list(d, name, where)))
+                      for name in ("native", "python")))
+
+
 # Verdict fields a file may lack: added to the verdict after files of this version were written.
-OPTIONAL_VERDICT_FIELDS = ("stalled_at_s", "called_at_s")
+OPTIONAL_VERDICT_FIELDS = ("stalled_at_s", "called_at_s", "report_stacks", "lock_waits")
+_OPTIONAL_NUMBERS = ("stalled_at_s", "called_at_s")
 
 
 def _verdict(data, where: str) -> Verdict:
@@ -445,5 +468,9 @@ def _verdict(data, where: str) -> Verdict:
         exit_code=_optional_int(d, "exit_code", where), duration_s=_number(d, "duration_s", where),
         signature=_str(d, "signature", where), sanitizer=_str(d, "sanitizer", where),
         isolation=_str(d, "isolation", where),
-        **{n: _optional_number(d, n, where) for n in OPTIONAL_VERDICT_FIELDS if n in d},
+        **{n: _optional_number(d, n, where) for n in _OPTIONAL_NUMBERS if n in d},
+        report_stacks=tuple(_report_stack(s, f"{where}.report_stacks[{i}]")
+                            for i, s in enumerate(_list(d, "report_stacks", where) if "report_stacks" in d else ())),
+        lock_waits=tuple(_lock_wait(w, f"{where}.lock_waits[{i}]")
+                         for i, w in enumerate(_list(d, "lock_waits", where) if "lock_waits" in d else ())),
     )

@@ -23,6 +23,7 @@ from ..diagnosis.kinds import CWE_NAMES, MODES
 from ..diagnosis.signature import meaningful
 from ..diagnosis.verdict import Verdict
 from ..lab.results import RUNTIMES, VARIANTS, CaseRecord, CaseRun, Results
+from .pictures import picture_panel
 
 _ACCESS = re.compile(r"^\s*(?:READ|WRITE|Read|Write|Atomic \w+) of size")
 
@@ -187,7 +188,8 @@ def _card(case_id: str, rows: dict[str, dict[str, CaseRun]], case: CaseRecord | 
     pairs = "".join(
         f'<section class="pair" data-sanitizer="{_e(sanitizer)}"><h3>under {_e(sanitizer)}</h3>'
         f'<div class="side-by-side">{_verdict_panel(rows[sanitizer].get("broken"), "broken", case)}'
-        f'{_verdict_panel(rows[sanitizer].get("fixed"), "fixed", case)}</div></section>'
+        f'{_verdict_panel(rows[sanitizer].get("fixed"), "fixed", case)}</div>'
+        f'{picture_panel(rows[sanitizer].get("broken"))}</section>'
         for sanitizer in _ordered(rows, configurations.NAMES))
     cwe_title = case.cwe_name if case else CWE_NAMES.get(cwe or "", "")
     runtime = case.runtime if case else "cpython"
@@ -219,3 +221,25 @@ def render(recorded: Results, *, title: str = "faultlab report") -> str:
         title=_e(title), generated=_e(datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")),
         summary=summary, matrix=_matrix(results, cases), cards="".join(sections) or "<p>No verdicts in this results file.</p>",
     )
+
+
+def write_html(path, page: str, verdicts: int) -> None:
+    """Write a rendered page whole (or not at all) and say so in one line; a failure is one line too."""
+    from . import atomic
+
+    try:
+        atomic.write_text(path, page)
+    except OSError as exc:
+        raise SystemExit(f"faultlab: cannot write {path}: {exc.strerror or exc}") from None
+    import sys
+
+    print(f"wrote {path}: {verdicts} verdict{'' if verdicts == 1 else 's'}", file=sys.stderr)
+
+
+def diagnosis_results(verdict: Verdict, command: list[str], sanitizer: str) -> Results:
+    """One ``faultlab diagnose`` verdict as a results file of one run, so the report renders it like a case's."""
+    import os
+
+    name = os.path.basename(command[0]) if command else "command"
+    run = CaseRun(f"diagnose/{name}", "broken", sanitizer, verdict.kind, True, verdict)
+    return Results((run,), configurations=(sanitizer,))

@@ -24,6 +24,36 @@ if _dump_dir and signal.getsignal(signal.SIGUSR1) == signal.SIG_DFL:
         pass
 
 
+def _show_undecodable_bytes(hook):
+    """``sys.excepthook`` that also prints the bytes around an uncaught decode error's position.
+
+    Python's message names one byte ("can't decode byte 0xed in position 13"); a person, and
+    faultlab's byte strip, need the bytes around it: one line after the traceback.
+    """
+    def excepthook(kind, value, tb):
+        hook(kind, value, tb)
+        if isinstance(value, UnicodeDecodeError) and isinstance(value.object, (bytes, bytearray)):
+            start = max(0, value.start - 16)
+            window = bytes(value.object[start:value.start + 16])
+            try:
+                import sys
+
+                sys.stderr.write(f"faultlab: the bytes {value.encoding} could not decode, from byte {start} "
+                                 f"of {len(value.object)}: {window.hex(' ')}\n")
+            except Exception:  # a closed stderr: the traceback was all there was to say
+                pass
+    return excepthook
+
+
+def _install_the_excepthook() -> None:
+    import sys
+
+    sys.excepthook = _show_undecodable_bytes(sys.excepthook)
+
+
+_install_the_excepthook()
+
+
 def _run_the_users_sitecustomize() -> None:
     import importlib.machinery
     import importlib.util
