@@ -13,7 +13,6 @@ import json
 
 import pytest
 
-
 from faultlab.lab import catalog, lessons, requirements
 from faultlab.lab.execute import run_case
 from faultlab.lab.results import CaseRecord, CaseRun, Results
