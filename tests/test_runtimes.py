@@ -229,6 +229,52 @@ def line_of(source: str, mark: str) -> int:
     return next(number for number, line in enumerate(lines, 1) if mark in line)
 
 
+# --- the JVM: an uncaught exception --------------------------------------------------------------
+
+UNCAUGHT_JAVA = """
+public class Uncaught {
+    static void check(int count) {
+        if (count > 9) {
+            throw new IllegalStateException("count out of range: " + count); // FLAW: nothing catches it
+        }
+    }
+
+    public static void main(String[] args) {
+        if (args[0].equals("caught")) {
+            try {
+                check(70);
+            } catch (IllegalStateException e) { // FIX: the caller handles the error
+                System.out.println("rejected: " + e.getMessage());
+            }
+            return;
+        }
+        check(70);
+    }
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def uncaught_java(tmp_path_factory):
+    where = tmp_path_factory.mktemp("uncaught")
+    jdk = toolchain.find_jdk()
+    (where / "Uncaught.java").write_text(textwrap.dedent(UNCAUGHT_JAVA).lstrip())
+    javac = subprocess.run([str(jdk / "bin" / "javac"), "-d", ".", "Uncaught.java"], cwd=where, capture_output=True, text=True)
+    assert javac.returncode == 0, javac.stderr
+    return [str(jdk / "bin" / "java"), "-cp", str(where), "Uncaught"]
+
+
+@requires_jdk
+def test_an_uncaught_java_exception_names_java_its_type_and_where_it_was_thrown(uncaught_java, diagnose_command):
+    d = diagnose_command([*uncaught_java, "uncaught"])
+    flaw = line_of(UNCAUGHT_JAVA, "FLAW")
+    d.expect("uncaught-exception", exit_code=1,
+             summary=rf"^uncaught Java java\.lang\.IllegalStateException: count out of range: 70 in Uncaught\.check \(Uncaught\.java:{flaw}\)$",
+             stderr=r'^Exception in thread "main" java\.lang\.IllegalStateException')
+    assert [f.function for f in d.verdict.native_stack] == ["Uncaught.check", "Uncaught.main"], d
+    diagnose_command([*uncaught_java, "caught"]).expect("ok", exit_code=0)
+
+
 # --- Go: cgo's pointer checks, a C crash under cgo, panics -------------------------------------------
 
 GO = shutil.which("go")
