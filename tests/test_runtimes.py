@@ -540,11 +540,6 @@ def test_a_signal_in_c_code_reported_by_go_1_21_names_the_c_function_and_its_go_
     assert (null.kind, null.summary) == ("null-deref", "Go caught SIGSEGV at 0x20 in C code called through cgo"), null
 
 
-@pytest.mark.parametrize("stderr", [GO_1_21_POINTER_CHECK, GO_1_23_CGO_NULL], ids=["panic", "signal"])
-def test_go_words_in_a_run_that_exits_0_decide_nothing(stderr):
-    from faultlab import classify
-
-    assert classify(go_outcome(stderr, exit_code=0)).kind not in ("ffi-rule-violation", "null-deref", "uncaught-exception")
 
 
 # UBSan says "runtime error:" too: its reports and Go's must never be taken for each other.
@@ -567,3 +562,248 @@ def test_a_real_ubsan_report_is_not_read_as_go(compile_c, diagnose_command):
     assert d.verdict.kind == "undefined-behavior", d
     assert re.search(r"^(?:overflow\.c:\d+:\d+: )?runtime error: signed integer overflow: 2147483647 \+ 1 .* in main "
                      rf"\(overflow\.c:{line_of(UBSAN_OVERFLOW, 'FLAW')}\)$", d.verdict.summary), d
+
+
+# --- Node-API and V8: the locker check, napi_fatal_error, out of heap, an uncaught JS error ------------
+
+NODE = shutil.which("node")
+NODE_HEADERS = next((p for p in (Path("/usr/include/node"), Path("/usr/local/include/node")) if (p / "node_api.h").exists()), None)
+requires_node = pytest.mark.skipif(NODE is None or NODE_HEADERS is None or shutil.which("gcc") is None,
+                                   reason="needs node, its headers (node_api.h) and gcc")
+
+WIDGET_ADDON = r"""
+#include <node_api.h>
+#include <pthread.h>
+
+#define STRING(x) #x
+#define AT(line) "widget.c:" STRING(line)
+#define HERE AT(__LINE__)
+
+static napi_env saved_env;
+static napi_threadsafe_function posted;
+
+static void *make_string_on_own_thread(void *arg) {
+    napi_value text;
+    napi_handle_scope scope;
+    (void)arg;
+    napi_open_handle_scope(saved_env, &scope); /* FLAW-THREAD: V8 may be entered only from the thread that runs JS */
+    napi_create_string_utf8(saved_env, "widget", NAPI_AUTO_LENGTH, &text);
+    return NULL;
+}
+
+static void make_string_on_js_thread(napi_env env, napi_value callback, void *context, void *data) {
+    napi_value text;
+    (void)callback; (void)context; (void)data;
+    napi_create_string_utf8(env, "widget", NAPI_AUTO_LENGTH, &text);
+}
+
+static void *post_from_own_thread(void *arg) {
+    (void)arg;
+    napi_call_threadsafe_function(posted, NULL, napi_tsfn_blocking); /* FIX-THREAD: the JS thread makes the call */
+    napi_release_threadsafe_function(posted, napi_tsfn_release);
+    return NULL;
+}
+
+static napi_value on_a_thread(napi_env env, void *(*work)(void *)) {
+    pthread_t thread;
+    saved_env = env;
+    pthread_create(&thread, NULL, work, NULL);
+    pthread_join(thread, NULL);
+    return NULL;
+}
+
+napi_value call_from_own_thread(napi_env env, napi_callback_info info) {
+    (void)info;
+    return on_a_thread(env, make_string_on_own_thread);
+}
+
+napi_value post_to_js_thread(napi_env env, napi_callback_info info) {
+    napi_value name;
+    (void)info;
+    napi_create_string_utf8(env, "posted", NAPI_AUTO_LENGTH, &name);
+    napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, NULL, make_string_on_js_thread, &posted);
+    return on_a_thread(env, post_from_own_thread);
+}
+
+static int table_is_corrupt(void) { return 1; }
+
+napi_value check_table(napi_env env, napi_callback_info info) {
+    (void)env; (void)info;
+    if (table_is_corrupt()) {
+        napi_fatal_error(HERE, NAPI_AUTO_LENGTH, "the widget table is corrupt", NAPI_AUTO_LENGTH); /* FLAW-FATAL */
+    }
+    return NULL;
+}
+
+napi_value check_table_or_throw(napi_env env, napi_callback_info info) {
+    (void)info;
+    if (table_is_corrupt()) {
+        napi_throw_error(env, "EWIDGET", "the widget table is corrupt"); /* FIX-FATAL: JS gets an error it can catch */
+    }
+    return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+    napi_property_descriptor methods[] = {
+        {"callFromOwnThread", NULL, call_from_own_thread, NULL, NULL, NULL, napi_default, NULL},
+        {"postToJsThread", NULL, post_to_js_thread, NULL, NULL, NULL, napi_default, NULL},
+        {"checkTable", NULL, check_table, NULL, NULL, NULL, napi_default, NULL},
+        {"checkTableOrThrow", NULL, check_table_or_throw, NULL, NULL, NULL, napi_default, NULL},
+    };
+    napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
+    return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
+"""
+
+COUNT_CHECK_JS = """
+function parse(count) {
+  if (count > 9) {
+    throw new RangeError(`count out of range: ${count}`); // FLAW: nothing catches it
+  }
+  return count;
+}
+if (process.argv[2] === "caught") {
+  try { parse(70); } catch (e) { console.log(`rejected: ${e.message}`); } // FIX: the caller handles the error
+} else {
+  parse(70);
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def widget_addon(tmp_path_factory):
+    where = tmp_path_factory.mktemp("napi")
+    (where / "widget.c").write_text(textwrap.dedent(WIDGET_ADDON).lstrip())
+    built = subprocess.run(["gcc", "-g", "-O0", "-shared", "-fPIC", "-pthread", f"-I{NODE_HEADERS}", "widget.c", "-o", "widget.node"],
+                           cwd=where, capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    return where / "widget.node"
+
+
+def call_addon(diagnose_command, addon: Path, method: str, handled: bool = False):
+    call = f"require({str(addon)!r}).{method}()"
+    code = f"try {{ {call} }} catch (e) {{ console.log(`caught ${{e.code}}`) }}" if handled else call
+    return diagnose_command([NODE, "-e", code])
+
+
+@requires_node
+def test_v8_entered_from_an_addons_own_thread_is_a_threading_rule_violation_not_a_kill(widget_addon, diagnose_command):
+    d = call_addon(diagnose_command, widget_addon, "callFromOwnThread")
+    d.expect("ffi-rule-violation", signal="SIGTRAP",
+             summary=r"^V8 fatal error in HandleScope::HandleScope: Entering the V8 API without proper locking in place",
+             stderr=r"^# Fatal error in HandleScope::HandleScope$")
+    assert d.verdict.mode == "threading", d
+    call_addon(diagnose_command, widget_addon, "postToJsThread").expect("ok", exit_code=0)
+
+
+@requires_node
+def test_napi_fatal_error_is_a_rule_violation_naming_the_addon_function(widget_addon, diagnose_command):
+    d = call_addon(diagnose_command, widget_addon, "checkTable")
+    d.expect("ffi-rule-violation", signal="SIGABRT",
+             summary=rf"^FATAL ERROR: widget\.c:{line_of(WIDGET_ADDON, 'FLAW-FATAL')} the widget table is corrupt in check_table "
+                     r"\(widget\.node\)$",
+             stderr=r"^----- Native stack trace -----$")
+    modules = [f.module for f in d.verdict.native_stack]
+    assert modules.index("widget.node") < modules.index("[eval]"), d  # the JS stack follows the native one
+    call_addon(diagnose_command, widget_addon, "checkTableOrThrow", handled=True).expect("ok", exit_code=0)
+
+
+@requires_node
+def test_running_out_of_js_heap_is_oom(diagnose_command):
+    d = diagnose_command([NODE, "--max-old-space-size=16", "-e", "const a = []; for (;;) a.push(new Array(1e5).fill(1.5))"])
+    d.expect("oom", signal="SIGABRT", summary=r"^FATAL ERROR: .*Allocation failed - JavaScript heap out of memory$")
+
+
+@requires_node
+def test_an_uncaught_js_error_names_js_its_type_and_where_it_was_thrown(tmp_path, diagnose_command):
+    script = tmp_path / "count_check.js"
+    script.write_text(textwrap.dedent(COUNT_CHECK_JS).lstrip())
+    d = diagnose_command([NODE, str(script)])
+    flaw = line_of(COUNT_CHECK_JS, "FLAW")
+    d.expect("uncaught-exception", exit_code=1,
+             summary=rf"^uncaught JS RangeError: count out of range: 70 in parse \(count_check\.js:{flaw}\)$")
+    assert d.verdict.native_stack[1].function == "Object.<anonymous>", d
+    assert all(not f.module.startswith("node/") for f in d.verdict.native_stack[:2]), d
+    diagnose_command([NODE, str(script), "caught"]).expect("ok", exit_code=0)
+
+
+@requires_node
+def test_a_thrown_value_that_is_no_error_is_named_by_its_place(tmp_path, diagnose_command):
+    script = tmp_path / "throw_string.js"
+    script.write_text('throw "widget table corrupt";\n')
+    d = diagnose_command([NODE, str(script)])
+    d.expect("uncaught-exception", exit_code=1, summary=r"^uncaught JS value: widget table corrupt in throw \(throw_string\.js:1\)$")
+
+
+# V8's and node's words this machine's node does not print, recorded where their users reported them.
+# Node 12, WiseLibs/better-sqlite3 issue 314: an addon used a failed call's result (a native stack without its title).
+NODE_EMPTY_MAYBE_LOCAL = """\
+FATAL ERROR: v8::ToLocalChecked Empty MaybeLocal.
+ 1: 0x9d33e0 node::Abort() [node]
+ 2: 0x9d4596 node::OnFatalError(char const*, char const*) [node]
+ 3: 0xb32b8a v8::Utils::ReportApiFailure(char const*, char const*) [node]
+ 4: 0x7f34483d2d09 Require(v8::Local<v8::Object>, char const*) [/root/Bot/node_modules/better-sqlite3/build/better_sqlite3.node]
+ 5: 0x7f34483d3c6e Integer::Init(v8::Isolate*, v8::Local<v8::Object>, v8::Local<v8::Object>) [/root/Bot/node_modules/better-sqlite3/build/better_sqlite3.node]
+ 6: 0x7f34483d65f7 RegisterModule(v8::Local<v8::Object>, v8::Local<v8::Object>) [/root/Bot/node_modules/better-sqlite3/build/better_sqlite3.node]
+ 7: 0x9affd7  [node]
+ 8: 0x9af1f2 node::binding::DLOpen(v8::FunctionCallbackInfo<v8::Value> const&) [node]
+ 9: 0xb9ec19  [node]
+10: 0xba0a07 v8::internal::Builtin_HandleApiCall(int, unsigned long*, v8::internal::Isolate*) [node]
+11: 0x136d639  [node]
+Aborted (core dumped)
+"""
+# Node 25, nodejs/node issue 62114: a check inside V8 itself, in a release build that names no place.
+NODE_V8_CHECK = """\
+#
+# Fatal error in , line 0
+# Check failed: !is_null().
+#
+#
+#
+#FailureMessage Object: 0x1730e1eb8
+----- Native stack trace -----
+ 1: 0x102834b34 node::NodePlatform::GetStackTracePrinter()::$_0::__invoke() [/Users/ronagy/.nvm/versions/node/v25.6.1/bin/node]
+ 2: 0x10424c910 V8_Fatal(char const*, ...) [/Users/ronagy/.nvm/versions/node/v25.6.1/bin/node]
+"""
+# An embedder of V8 without node's handler (d8-like), as quoted in a V8 embedding tutorial.
+V8_NO_HANDLE_SCOPE = """\
+#
+# Fatal error in v8::HandleScope::CreateHandle()
+# Cannot create a handle without a HandleScope
+#
+"""
+
+
+def aborted(stderr: str, signal: int):
+    from faultlab.diagnosis.outcome import Outcome
+
+    return Outcome(argv=("recorded",), exit_code=None, signal=signal, timed_out=False, duration_s=0.0, stdout="", stderr=stderr)
+
+
+def test_an_empty_maybelocal_used_by_an_addon_is_a_swallowed_error_naming_the_addon_frame():
+    from faultlab import classify
+
+    verdict = classify(aborted(NODE_EMPTY_MAYBE_LOCAL, 6))
+    assert (verdict.kind, verdict.mode) == ("ffi-rule-violation", "swallowed-error"), verdict
+    assert verdict.summary == ("FATAL ERROR: v8::ToLocalChecked Empty MaybeLocal. in "
+                               "Require(v8::Local<v8::Object>, char const*) (better_sqlite3.node)"), verdict
+
+
+def test_v8s_own_check_is_a_trap_with_its_message_and_an_api_check_is_the_rule_it_names():
+    from faultlab import classify
+
+    check = classify(aborted(NODE_V8_CHECK, 5))
+    assert (check.kind, check.summary) == ("trap", "V8 fatal error: Check failed: !is_null()."), check
+    scope = classify(aborted(V8_NO_HANDLE_SCOPE, 5))
+    assert (scope.kind, scope.mode) == ("ffi-rule-violation", "lifetime"), scope
+    assert scope.summary == "V8 fatal error in v8::HandleScope::CreateHandle(): Cannot create a handle without a HandleScope"
+
+
+@pytest.mark.parametrize("stderr", [GO_1_21_POINTER_CHECK, GO_1_23_CGO_NULL, NODE_EMPTY_MAYBE_LOCAL, V8_NO_HANDLE_SCOPE],
+                         ids=["go-panic", "go-signal", "node-fatal-error", "v8-fatal-error"])
+def test_a_runtimes_fatal_words_in_a_run_that_exits_0_decide_nothing(stderr):
+    from faultlab import classify
+
+    assert classify(go_outcome(stderr, exit_code=0)).kind not in ("ffi-rule-violation", "null-deref", "uncaught-exception")
