@@ -111,7 +111,7 @@ def goroutine_frames(text: str) -> tuple[Frame, ...]:
     if start is None:
         return ()
     frames: list[Frame] = []
-    lines = text[start.end():].split("\n")[1:]
+    lines = text[start.end():start.end() + 100_000].split("\n")[1:401]  # Go prints at most 100 frames a goroutine
     for call, place in zip(lines[::2], lines[1::2]):
         c, p = CALL.match(call), PLACE.match(place)
         if c is None or p is None:
