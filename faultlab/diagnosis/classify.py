@@ -77,6 +77,8 @@ def _first_match(outcome: Outcome) -> tuple[Marker, re.Match, str] | None:
     for marker in _text_markers():
         if marker.kind in ("python-exception", "uncaught-exception") and outcome.exit_code == 0:  # caught after all
             continue
+        if marker.needs_failure and outcome.exit_code == 0:  # words its program prints only as it dies
+            continue
         for text in streams:
             m = _search(marker, text)
             if m:
@@ -169,6 +171,7 @@ def classify(outcome: Outcome) -> Verdict:
             native = (reading.place,)
             extra = (f"{frame_key(reading.place)}:{reading.place.line}",)
         evidence = (*evidence, *(line for line in reading.evidence if line not in evidence))
+        extra = (*extra, *reading.signature)
         if marker.mode:
             mode = marker.mode
             extra = (*extra, marker.mode)  # one checker, different rules: different bugs

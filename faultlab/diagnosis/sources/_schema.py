@@ -13,6 +13,9 @@ class Marker:
     ``precedence`` places the marker in the one table the classifier tries in order (lowest
     first; the first match wins), whichever source module declares it. Markers with no
     pattern are decided by the exit status alone; their ``condition`` says how.
+    ``needs_failure``: the marker decides only a run that failed (a signal, a non-zero exit
+    status). Its program prints it as it dies, so the same words from a run that exits 0 are
+    output, not a failure.
     """
 
     kind: str
@@ -22,6 +25,7 @@ class Marker:
     condition: str = ""
     precedence: int = field(kw_only=True)
     mode: str | None = field(default=None, kw_only=True)
+    needs_failure: bool = field(default=False, kw_only=True)
 
     @property
     def regex(self) -> re.Pattern | None:
@@ -37,12 +41,15 @@ class Reading:
     itself says the failure happened (a panic's ``file:line:col``): when the stack names no
     frame of the program, the place is the stack, and its line joins the signature, or every
     panic in one file would be one bug. ``evidence`` lines follow the classifier's own.
+    ``signature`` holds what tells this failure from another in the same frames (an
+    exception's type, a runtime error's message without its numbers); it joins the signature.
     """
 
     headline: str | None = None
     native_stack: tuple = ()
     place: object = None  # a verdict.Frame
     evidence: tuple[str, ...] = ()
+    signature: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

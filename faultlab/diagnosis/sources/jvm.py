@@ -10,6 +10,9 @@ An exception that escapes a Panama upcall cannot unwind the C frames under it: t
 prints it (``java.lang.NumberFormatException: ...`` and its ``\tat`` lines) and then
 "Unrecoverable uncaught exception encountered. The VM will now exit", exit status 1.
 
+An exception nothing catches ends its thread with "Exception in thread "main" <type>: <message>",
+its stack and its causes ("Caused by: ..."); when it is main's, the JVM exits 1.
+
 The report names the signal its handler caught, in a JNI library or in the VM; the JVM exits
 1 or aborts, depending on -XX:+CreateCoredumpOnCrash. Frame syntax, after "Problematic frame:":
 ``# C  [libcrash.so+0x1109]  Java_Crash_boom+0x10`` (C native, V the VM), and j/J for
@@ -44,6 +47,10 @@ MARKERS = (
     # the VM prints it and exits. The rule broken is the boundary's: the C caller never hears of it.
     Marker("ffi-rule-violation", "ffm", r"^Unrecoverable uncaught exception encountered\. The VM will now exit$",
            "Unrecoverable uncaught exception encountered. The VM will now exit", precedence=445, mode="swallowed-error"),
+    # After the checker's markers: an exception it reports is the rule's, not the program's.
+    Marker("uncaught-exception", "java", r'^Exception in thread "[^"\n]*" [\w$.]+(?::.*)?$',
+           'Exception in thread "main" java.lang.IllegalStateException: count out of range: 70', "and the exit status is not 0",
+           precedence=446),
     Marker("segv", "jvm", r"^#\s+SIGSEGV \(0xb\) at pc=.*",
            "#  SIGSEGV (0xb) at pc=0x00007f56c46d2f94, pid=27963, tid=27965", precedence=450),
     Marker("bus-error", "jvm", r"^#\s+SIGBUS \(0x7\) at pc=.*", "#  SIGBUS (0x7) at pc=0x00007f3a2c1b8e51, pid=4242, tid=4243",
@@ -107,8 +114,26 @@ def escaped_upcall(text: str) -> tuple[str, tuple[Frame, ...]]:
         return "", ()
     return found.group(0).strip(), checked_frames(text[found.start():])
 
+CAUSE = re.compile(r"^Caused by: (?P<exception>(?P<type>[\w$.]+)(?::.*)?)$")
+
+
+def uncaught(match: re.Match, text: str) -> Reading:
+    """The exception, its root cause and the stack it was thrown from; its type and the cause's tell it from another."""
+    exception = match.group(0).split('" ', 1)[1]
+    kind = re.match(r"[\w$.]+", exception).group(0)
+    cause = None
+    for line in text[match.end():].split("\n")[1:]:  # its stack: "\tat ...", "\t... 1 more", "Caused by: ..."
+        if not line.startswith(("\t", "Caused by: ")):
+            break
+        cause = CAUSE.match(line) or cause
+    told = f" (caused by {cause.group('exception')})" if cause else ""
+    return Reading(headline=f"uncaught Java {exception}{told}", native_stack=checked_frames(text[match.start():]),
+                   signature=(kind, *((cause.group("type"),) if cause else ())))
+
 
 def read(marker: Marker, match: re.Match, text: str) -> Reading:
+    if marker.source == "java" and marker.kind == "uncaught-exception":
+        return uncaught(match, text)
     if marker.source == "jvm":
         headline = re.sub(r"^#\s+|(?<!\s)\s+at pc=.*$", "", match.group(0).strip())
         return Reading(headline=f"the JVM caught {headline}", native_stack=fatal_error_frames(text[match.start():]))
