@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import configurations, containment, hang, stall
+from . import configurations, containment, crash_handler, hang, stall
 from .configurations import Configuration
 from .outcome import Outcome, ThreadState
 
@@ -77,13 +77,14 @@ def output_files(work: str):
 def child_environment(configuration: Configuration, *, env: dict[str, str] | None, dump_dir: str,
                       memory_limit: int | None) -> dict[str, str]:
     """The child's environment: ``env`` (default: ours), faulthandler on, the watchdog's dump
-    directory, and the configuration's options, preload and the configuration itself."""
+    directory, and the configuration's options, preload and the configuration itself; without a
+    sanitizer runtime, the crash handler preloaded too (``crash_handler``)."""
     base = dict(os.environ if env is None else env)
     base["PYTHONFAULTHANDLER"] = "1"
     base["PYTHONUNBUFFERED"] = "1"
     base["FAULTLAB_DUMP_DIR"] = dump_dir
     base["PYTHONPATH"] = os.pathsep.join(p for p in (INJECT_DIR, base.get("PYTHONPATH", "")) if p)
-    return configuration.environment(base, memory_limit=memory_limit)
+    return crash_handler.preload(configuration.environment(base, memory_limit=memory_limit), configuration)
 
 
 def _limits(memory_limit: int | None, use_rlimit_as: bool):
