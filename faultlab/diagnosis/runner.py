@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import configurations, containment, crash_handler, hang, stall
+from . import configurations, containment, crash_frames, crash_handler, hang, stall
 from .configurations import Configuration
 from .outcome import Outcome, ThreadState
 
@@ -155,8 +155,8 @@ def run(
                                     deadlock_after=deadlock_after, started=start)
             duration = time.monotonic() - start
             contained.sweep()  # the descendants that left the group: nothing writes to the output any more
-            return outcome_from(outputs, argv, watched, duration=duration,
-                                configuration=config, memory_limit=memory_limit, output_cap=output_cap)
+            return outcome_from(outputs, argv, watched, duration=duration, configuration=config,
+                                memory_limit=memory_limit, output_cap=output_cap, dump_dir=work, leader=proc.pid)
 
 
 @contextlib.contextmanager
@@ -243,11 +243,13 @@ def supervise(pid: int, wait, *, timeout: float, dump_dir: str, use_gdb: bool = 
 
 def outcome_from(outputs: tuple[int, int], argv: tuple[str, ...], watched: Supervision, *, duration: float,
                  configuration: Configuration, memory_limit: int | None, output_cap: int = OUTPUT_CAP,
-                 isolation: str = "spawn") -> Outcome:
-    """The ``Outcome`` of a finished child whose stdout and stderr went to the files open as ``outputs``."""
+                 isolation: str = "spawn", dump_dir: str | None = None, leader: int | None = None) -> Outcome:
+    """The ``Outcome`` of a finished child whose stdout and stderr went to the files open as ``outputs``;
+    when a signal ended the ``leader`` (not the watchdog), the frames its crash handler left in ``dump_dir``."""
     stdout, t1 = _read_capped(outputs[0], output_cap)
     stderr, t2 = _read_capped(outputs[1], output_cap)
     returncode = watched.returncode
+    crashed = returncode < 0 and not watched.timed_out and dump_dir is not None and leader is not None
     return Outcome(
         argv=argv,
         exit_code=returncode if returncode >= 0 else None,
@@ -264,5 +266,6 @@ def outcome_from(outputs: tuple[int, int], argv: tuple[str, ...], watched: Super
         called_at_s=watched.called_at_s,
         truncated=t1 or t2,
         memory_limit=memory_limit,
+        crash_frames=crash_frames.collect(dump_dir, leader, -returncode) if crashed else (),
     )
 
