@@ -11,7 +11,7 @@ import math
 import pytest
 from command_line import faultlab
 
-BENCHES = ("isolation", "suite", "fuzz", "boundary", "deadlock", "hostile")
+BENCHES = ("isolation", "suite", "fuzz", "boundary", "deadlock", "hostile", "crash")
 
 
 

@@ -1,4 +1,4 @@
-"""``faultlab bench [isolation|suite|fuzz|boundary|deadlock] [--json] [--quick]``: faultlab's figures against their baselines.
+"""``faultlab bench [isolation|suite|fuzz|boundary|deadlock|hostile|crash] [--json] [--quick]``: faultlab's figures against their baselines.
 
 The benches live in ``bench/`` at the project root, one module each; this command finds
 them, runs those asked for (all by default) and prints their figures as tables, or as one
@@ -16,11 +16,11 @@ from .. import benchstats
 from ..lab import build
 from . import EXIT_OK, UsageError
 
-NAMES = ("isolation", "suite", "fuzz", "boundary", "deadlock", "hostile")
+NAMES = ("isolation", "suite", "fuzz", "boundary", "deadlock", "hostile", "crash")
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("bench", help="measure isolation, suite, fuzzing, boundary and deadlock-verdict costs against baselines")
+    p = subparsers.add_parser("bench", help="measure isolation, suite, fuzzing, boundary, deadlock-verdict, hostile-output and crash-frame costs against baselines")
     p.add_argument("names", nargs="*", metavar="NAME", help=f"which benches ({', '.join(NAMES)}; default: all)")
     p.add_argument("--json", action="store_true", help="print every figure as one JSON document")
     p.add_argument("--quick", action="store_true", help="tiny sizes: checks that each bench runs, measures little")
@@ -35,6 +35,7 @@ def bench_module(name: str):
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     import bench.boundary
+    import bench.crash
     import bench.deadlock
     import bench.fuzz
     import bench.hostile
@@ -42,7 +43,7 @@ def bench_module(name: str):
     import bench.suite
 
     return {"isolation": bench.isolation, "suite": bench.suite, "fuzz": bench.fuzz, "boundary": bench.boundary,
-            "deadlock": bench.deadlock, "hostile": bench.hostile}[name]
+            "deadlock": bench.deadlock, "hostile": bench.hostile, "crash": bench.crash}[name]
 
 
 def machine() -> dict:
