@@ -1,10 +1,13 @@
 """What a crash's native frames cost: crash to verdict without a sanitizer, against the bare crash.
 
 The crash is a NULL write in a C function (``store_count``), as a program of its own and
-through ctypes from a Python child. Figures, each per crash, in rounds so that a drift in
+through ctypes from a Python child; just before it the child prints a ``CLOCK_MONOTONIC``
+stamp (the clock of ``time.monotonic``), so every figure is measured from the crash
+itself, not from the child's start. Figures, each per crash, in rounds so that a drift in
 the machine's load hits all alike:
 
-- the bare crash: the same argv run by plain ``subprocess.run``, no faultlab (the baseline);
+- the bare crash: the same argv run by plain ``subprocess.run``, no faultlab: crash to exit
+  status (the baseline);
 - crash to verdict: ``faultlab.run`` then ``classify``, as ``faultlab diagnose`` does, with
   the preloaded crash handler and the warm symbolizer (the verdict names ``store_count``);
 - the same without the handler (``crash_handler.preload`` switched off in this process),
@@ -29,7 +32,25 @@ from faultlab.benchstats import Figure
 from faultlab.diagnosis import classify, crash_frames, crash_handler, runner, symbolize
 
 COMMAND = "faultlab bench crash"
-CRASH_C = "void store_count(int *counter) { *counter = 1; }\nint main(void) { store_count(0); return 0; }\n"
+CRASH_C = r"""
+#include <stdio.h>
+#include <time.h>
+
+void store_count(int *counter) { *counter = 1; }
+
+void stamp(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    printf("%ld.%09ld\n", (long)now.tv_sec, now.tv_nsec);
+    fflush(stdout);
+}
+
+int main(void) {
+    stamp();
+    store_count(0);
+    return 0;
+}
+"""
 FUNCTION = "store_count"
 
 
@@ -49,26 +70,31 @@ def _build(where: Path) -> tuple[list[str], list[str]]:
     for out, extra in (("libcrash.so", ["-fPIC", "-shared"]), ("crash", [])):
         subprocess.run(["gcc", "-g", "-O0", *extra, "crash.c", "-o", out], cwd=where, check=True, capture_output=True)
     program = [str(where / "crash")]
-    python = [sys.executable, "-c", f"import ctypes\nctypes.CDLL({str(where / 'libcrash.so')!r}).store_count(None)"]
+    python = [sys.executable, "-c", f"import ctypes\nlibrary = ctypes.CDLL({str(where / 'libcrash.so')!r})\n"
+              "library.stamp()\nlibrary.store_count(None)"]
     return program, python
 
 
+def _since_stamp(stdout: str) -> float:
+    """Milliseconds from the crash (the stamp the child printed just before it) to now."""
+    return (time.monotonic() - float(stdout.split()[0])) * 1e3
+
+
 def _bare(argv: list[str]) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True)
-    elapsed = time.perf_counter() - start
+    done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    elapsed = _since_stamp(done.stdout)
     if done.returncode != -signal.SIGSEGV:
         raise RuntimeError(f"{argv[0]} ended with {done.returncode}, not SIGSEGV")
-    return elapsed * 1e3
+    return elapsed
 
 
 def _to_verdict(argv: list[str], *, named: bool) -> float:
-    start = time.perf_counter()
-    verdict = classify.classify(runner.run(argv, use_gdb=False))
-    elapsed = time.perf_counter() - start
+    outcome = runner.run(argv, use_gdb=False)
+    verdict = classify.classify(outcome)
+    elapsed = _since_stamp(outcome.stdout)
     if verdict.kind != "segv" or (FUNCTION in verdict.summary) != named:
         raise RuntimeError(f"{argv[0]}: unexpected verdict {verdict.kind}: {verdict.summary}")
-    return elapsed * 1e3
+    return elapsed
 
 
 def _symbolize_cost(argv: list[str], repeat: int) -> tuple[Figure, Figure]:
@@ -100,7 +126,7 @@ def run(quick: bool = False) -> dict:
         figures: list[Figure] = []
         added = {}
         for form, argv in (("C program", program), ("ctypes from Python", python)):
-            baseline = f"{form}: bare crash (subprocess.run)"
+            baseline = f"{form}: bare crash to exit status (subprocess.run)"
             samples: dict[str, list[float]] = {baseline: [], f"{form}: crash to verdict with native frames": [],
                                                f"{form}: crash to verdict, no crash handler": []}
             _to_verdict(argv, named=True)  # the first run builds nothing but starts the symbolizer

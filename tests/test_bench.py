@@ -85,4 +85,4 @@ def test_text_output_is_a_table_per_bench():
 def test_an_unknown_bench_is_a_one_line_usage_error():
     proc = faultlab(None, "bench", "warp-speed")
     assert proc.returncode == 2
-    assert proc.stderr == "faultlab: no bench 'warp-speed'; choose from isolation, suite, fuzz, boundary, deadlock, hostile\n"
+    assert proc.stderr == "faultlab: no bench 'warp-speed'; choose from isolation, suite, fuzz, boundary, deadlock, hostile, crash\n"

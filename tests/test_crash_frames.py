@@ -8,6 +8,9 @@ or one a hostile child put in its place.
 from __future__ import annotations
 
 import json
+import os
+import resource
+import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -15,7 +18,7 @@ from pathlib import Path
 import pytest
 from command_line import fail_message, faultlab
 from conftest import PYTHON
-from test_runtimes import requires_rustc, rustc
+from test_runtimes import requires_jdk, requires_rustc, rustc
 
 from faultlab.diagnosis import configurations, crash_frames, crash_handler, runner, symbolize
 from faultlab.diagnosis.outcome import CrashFrame
@@ -67,8 +70,9 @@ def through_ctypes(library: Path, bug: str) -> str:
 
 
 def bare_returncode(argv) -> int:
-    """How the child ends run by plain subprocess, with no handler of faultlab's."""
-    return subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=60).returncode
+    """How the child ends run by plain subprocess, with no handler of faultlab's (and, as under faultlab, no core)."""
+    return subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
+                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_CORE, (0, 0))).returncode
 
 
 # --- what the verdict says ------------------------------------------------------------------------
@@ -194,6 +198,60 @@ def test_a_sanitizer_configuration_does_not_get_the_handler():
     plain = runner.child_environment(configurations.get("none"), env={"LD_PRELOAD": "/x/libmine.so"}, dump_dir="/tmp",
                                      memory_limit=None)
     assert plain["LD_PRELOAD"] == f"/x/libmine.so:{crash_handler.library()}"
+
+
+GO_CGO_NULL_WRITE = """
+package main
+
+/*
+static void write_null(void) { *(volatile int *)0 = 1; }
+*/
+import "C"
+
+func main() { C.write_null() }
+"""
+JAVA_WILD_WRITE = """
+public class WildWrite {
+    public static void main(String[] args) throws Exception {
+        java.lang.reflect.Field field = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+        field.setAccessible(true);
+        ((sun.misc.Unsafe) field.get(null)).putInt(16L, 1);
+    }
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("go") is None or shutil.which("gcc") is None, reason="needs Go with cgo, and gcc")
+def test_go_keeps_its_own_crash_report(tmp_path, diagnose_command):
+    """Go forwards a signal from C code to a handler installed before its own: the handler must stay out of its way."""
+    (tmp_path / "main.go").write_text(GO_CGO_NULL_WRITE)
+    (tmp_path / "go.mod").write_text("module cgocrash\n\ngo 1.19\n")
+    built = subprocess.run(["go", "build", "-o", "cgocrash", "."], cwd=tmp_path, capture_output=True, text=True,
+                           env={**os.environ, "CGO_ENABLED": "1", "GOFLAGS": "-mod=mod"}, timeout=300)
+    assert built.returncode == 0, built.stderr
+    program = [str(tmp_path / "cgocrash")]
+    d = diagnose_command(program)
+    assert d.outcome.exit_code == 2 == bare_returncode(program), d
+    assert "fatal error: unexpected signal during runtime execution" in d.outcome.stderr, d
+    assert d.outcome.crash_frames == ()
+
+
+@requires_jdk
+def test_the_jvm_keeps_its_own_crash_report(tmp_path, diagnose_command):
+    from faultlab.lab import toolchain
+
+    jdk = toolchain.find_jdk()
+    (tmp_path / "WildWrite.java").write_text(JAVA_WILD_WRITE)
+    javac = subprocess.run([str(jdk / "bin" / "javac"), "-d", ".", "WildWrite.java"], cwd=tmp_path,
+                           capture_output=True, text=True)
+    assert javac.returncode == 0, javac.stderr
+    # No -XX:-CreateCoredumpOnCrash: the JVM ends its report with abort(), a SIGABRT the handler must leave alone.
+    java = [str(jdk / "bin" / "java"), f"-XX:ErrorFile={tmp_path}/hs_err_%p.log",
+            "-cp", str(tmp_path), "WildWrite"]
+    d = diagnose_command(java)
+    assert d.outcome.signal == signal.SIGABRT and bare_returncode(java) == -signal.SIGABRT, d
+    assert "A fatal error has been detected by the Java Runtime Environment" in d.outcome.stdout + d.outcome.stderr, d
+    assert d.outcome.crash_frames == ()
 
 
 # --- a hostile frame file -------------------------------------------------------------------------
