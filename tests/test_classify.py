@@ -163,14 +163,14 @@ def test_reading_address_zero_is_a_segv_with_the_python_stack(diagnose_code):
 
 def test_a_c_program_killed_by_sigsegv_is_a_segv(compile_c, diagnose_command):
     program = compile_c("int main(void) { *(volatile int *)0x7e57dead0000 = 1; return 0; }", "wild_write", shared=False)
-    diagnose_command([program]).expect("segv", summary=r"^killed by SIGSEGV$", signal="SIGSEGV")
+    diagnose_command([program]).expect("segv", summary=r"^killed by SIGSEGV in main \(wild_write\.c:1\)$", signal="SIGSEGV")
 
 
 def test_assertion_failure_is_an_abort(memory_bugs, diagnose_code):
     d = diagnose_code(call(memory_bugs["none"], "check_count", -1))
     d.expect("abort", signal="SIGABRT", stderr=r"^Fatal Python error: Aborted\n",
              summary=rf"^python\S*: \S+/memory_bugs\.c:{line(MEMORY_BUGS_C, 'void check_count')}: check_count: "
-                     r"Assertion `count >= 0' failed\. in <module> \(<string>:3\)$")
+                     r"Assertion `count >= 0' failed\. in check_count \(memory_bugs\.c:\d+\)$")
 
 
 # --- AddressSanitizer ----------------------------------------------------------------------------
@@ -228,7 +228,7 @@ def test_asan_double_free(memory_bugs, diagnose_code):
 def test_glibc_double_free_in_tcache(compile_c, diagnose_code):
     path = compile_c(TCACHE_DOUBLE_FREE_C, "tcache_double_free")
     d = diagnose_code(call(path, "free_twice"))
-    d.expect("double-free", summary=r"^free\(\): double free detected in tcache 2 in <module>", signal="SIGABRT",
+    d.expect("double-free", summary=r"^free\(\): double free detected in tcache 2 in free_twice \(tcache_double_free\.c:\d+\)$", signal="SIGABRT",
              stderr=r"^free\(\): double free detected in tcache 2\nFatal Python error: Aborted")
 
 
@@ -328,7 +328,7 @@ def test_c_api_from_a_native_thread_is_a_gil_violation(compile_c, diagnose_code)
     d = diagnose_code(call(path, "start_worker", 0))
     d.expect("gil-violation", signal="SIGABRT",
              summary=r"^Fatal Python error: PyThreadState_Get: the function must be called with the GIL held, "
-                     r"but the GIL is released \(the current Python thread state is NULL\) in <module>")
+                     r"but the GIL is released \(the current Python thread state is NULL\) in report_progress \(native_thread\.c:\d+\)$")
     assert d.verdict.security and d.verdict.cwe == "CWE-667"
 
 

@@ -26,7 +26,7 @@ gil_violation = Case(
     cwe="CWE-667",
     title="a native thread calls the Python C-API without PyGILState_Ensure",
     explanation=__doc__,
-    expect={"pymalloc-debug": Expect("gil-violation", frame="report_through_a_native_thread")},
+    expect={"pymalloc-debug": Expect("gil-violation", frame="report_from_native_thread")},
     fix_in="native",
     libraries=(LIB,),
 )

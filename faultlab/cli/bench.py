@@ -19,11 +19,11 @@ from ..lab import build
 from ..reports import atomic
 from . import EXIT_OK, UsageError, options
 
-NAMES = ("isolation", "suite", "fuzz", "boundary", "deadlock", "hostile")
+NAMES = ("isolation", "suite", "fuzz", "boundary", "deadlock", "hostile", "crash")
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("bench", help="measure isolation, suite, fuzzing, boundary and deadlock-verdict costs against baselines")
+    p = subparsers.add_parser("bench", help="measure isolation, suite, fuzzing, boundary, deadlock-verdict, hostile-output and crash-frame costs against baselines")
     p.add_argument("names", nargs="*", metavar="NAME", help=f"which benches ({', '.join(NAMES)}; default: all)")
     p.add_argument("--json", action="store_true", help="print every figure as one JSON document")
     p.add_argument("--quick", action="store_true", help="tiny sizes: checks that each bench runs, measures little")
@@ -41,6 +41,7 @@ def bench_module(name: str):
         sys.path.insert(0, str(root))
     import bench.boundary
     import bench.boundary_chart
+    import bench.crash
     import bench.deadlock
     import bench.fuzz
     import bench.hostile
@@ -48,7 +49,8 @@ def bench_module(name: str):
     import bench.suite
 
     return {"isolation": bench.isolation, "suite": bench.suite, "fuzz": bench.fuzz, "boundary": bench.boundary,
-            "deadlock": bench.deadlock, "hostile": bench.hostile, "boundary_chart": bench.boundary_chart}[name]
+            "deadlock": bench.deadlock, "hostile": bench.hostile, "boundary_chart": bench.boundary_chart,
+            "crash": bench.crash}[name]
 
 
 def machine() -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from ..diagnosis import configurations
+from ..diagnosis import configurations, crash_handler, symbolize
 from ..fuzzing.coverage import check as native_coverage_check
 from ..lab import build, catalog, toolchain
 from . import EXIT_FAULT, EXIT_OK
@@ -27,6 +27,13 @@ def checks() -> list[tuple[str, bool, str]]:
                 results.append((f"{configuration.name} runtime", True, ":".join(configuration.preload())))
             except configurations.ConfigurationError as exc:
                 results.append((f"{configuration.name} runtime", False, str(exc)))
+    handler = crash_handler.library()
+    results.append(("crash handler", handler is not None,
+                    str(handler) if handler else "crashes without a sanitizer get no native frames"))
+    symbolizer = symbolize.command()
+    results.append(("llvm-symbolizer", symbolizer is not None, symbolizer or
+                    "crash frames are named by the loader's exported symbols only, with no file or line "
+                    "(apt-get install llvm-16)"))
     gdb = shutil.which("gdb")
     results.append(("gdb", bool(gdb), gdb or "native stacks of hung processes are not collected"))
     results += runtimes()

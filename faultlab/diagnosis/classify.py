@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from . import configurations, stacks
+from . import configurations, crash_frames, stacks
 from .details import details
 from .stall import is_deadlock
 from .kinds import KINDS
@@ -216,6 +216,9 @@ def classify(outcome: Outcome) -> Verdict:
     else:
         kind = "ok"
         headline = "exit status 0"
+    if not native and outcome.crash_frames:
+        # No report named a native frame: the crash handler's frames of the crashing thread do.
+        native = crash_frames.verdict_frames(outcome)
     info = KINDS[kind]
     if kind == "ok":
         python = native = ()

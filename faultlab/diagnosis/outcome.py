@@ -24,6 +24,18 @@ class ThreadState:
 
 
 @dataclass(frozen=True)
+class CrashFrame:
+    """One frame of the thread a fatal signal stopped, as the preloaded crash handler saw it and the
+    parent symbolized it: the module's path and the offset in it, always; the rest where known."""
+
+    module: str  # the shared object or executable, as the child's loader named it
+    offset: int  # the address in the module's own address space (a return address minus one)
+    function: str = "??"
+    file: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What happened to a child: its exit, its output, and what the watchdog saw.
 
@@ -46,6 +58,7 @@ class Outcome:
     called_at_s: float | None = None  # since the child started: when the watchdog stopped it (early, or at the timeout)
     truncated: bool = False
     memory_limit: int | None = None
+    crash_frames: tuple[CrashFrame, ...] = ()  # the crashing thread, innermost first, when a fatal signal ended it
 
     @property
     def signal_name(self) -> str | None:
@@ -67,5 +80,6 @@ class Outcome:
             ThreadState(**{**t, "native_stack": tuple(t.get("native_stack", ()))})
             for t in data.get("threads", ())
         )
+        data["crash_frames"] = tuple(CrashFrame(**f) for f in data.get("crash_frames", ()))
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import configurations, containment, hang, stall
+from . import configurations, containment, crash_frames, crash_handler, hang, stall
 from .configurations import Configuration
 from .outcome import Outcome, ThreadState
 
@@ -77,13 +77,14 @@ def output_files(work: str):
 def child_environment(configuration: Configuration, *, env: dict[str, str] | None, dump_dir: str,
                       memory_limit: int | None) -> dict[str, str]:
     """The child's environment: ``env`` (default: ours), faulthandler on, the watchdog's dump
-    directory, and the configuration's options, preload and the configuration itself."""
+    directory, and the configuration's options, preload and the configuration itself; without a
+    sanitizer runtime, the crash handler preloaded too (``crash_handler``)."""
     base = dict(os.environ if env is None else env)
     base["PYTHONFAULTHANDLER"] = "1"
     base["PYTHONUNBUFFERED"] = "1"
     base["FAULTLAB_DUMP_DIR"] = dump_dir
     base["PYTHONPATH"] = os.pathsep.join(p for p in (INJECT_DIR, base.get("PYTHONPATH", "")) if p)
-    return configuration.environment(base, memory_limit=memory_limit)
+    return crash_handler.preload(configuration.environment(base, memory_limit=memory_limit), configuration)
 
 
 def _limits(memory_limit: int | None, use_rlimit_as: bool):
@@ -154,8 +155,8 @@ def run(
                                     deadlock_after=deadlock_after, started=start)
             duration = time.monotonic() - start
             contained.sweep()  # the descendants that left the group: nothing writes to the output any more
-            return outcome_from(outputs, argv, watched, duration=duration,
-                                configuration=config, memory_limit=memory_limit, output_cap=output_cap)
+            return outcome_from(outputs, argv, watched, duration=duration, configuration=config,
+                                memory_limit=memory_limit, output_cap=output_cap, dump_dir=work, leader=proc.pid)
 
 
 @contextlib.contextmanager
@@ -242,11 +243,13 @@ def supervise(pid: int, wait, *, timeout: float, dump_dir: str, use_gdb: bool = 
 
 def outcome_from(outputs: tuple[int, int], argv: tuple[str, ...], watched: Supervision, *, duration: float,
                  configuration: Configuration, memory_limit: int | None, output_cap: int = OUTPUT_CAP,
-                 isolation: str = "spawn") -> Outcome:
-    """The ``Outcome`` of a finished child whose stdout and stderr went to the files open as ``outputs``."""
+                 isolation: str = "spawn", dump_dir: str | None = None, leader: int | None = None) -> Outcome:
+    """The ``Outcome`` of a finished child whose stdout and stderr went to the files open as ``outputs``;
+    when a signal ended the ``leader`` (not the watchdog), the frames its crash handler left in ``dump_dir``."""
     stdout, t1 = _read_capped(outputs[0], output_cap)
     stderr, t2 = _read_capped(outputs[1], output_cap)
     returncode = watched.returncode
+    crashed = returncode < 0 and not watched.timed_out and dump_dir is not None and leader is not None
     return Outcome(
         argv=argv,
         exit_code=returncode if returncode >= 0 else None,
@@ -263,5 +266,6 @@ def outcome_from(outputs: tuple[int, int], argv: tuple[str, ...], watched: Super
         called_at_s=watched.called_at_s,
         truncated=t1 or t2,
         memory_limit=memory_limit,
+        crash_frames=crash_frames.collect(dump_dir, leader, -returncode) if crashed else (),
     )
 

@@ -161,7 +161,7 @@ class ForkServer:
             duration = time.monotonic() - start
             return runner.outcome_from(outputs, argv, watched, duration=duration,
                                        configuration=self.config, memory_limit=memory_limit,
-                                       output_cap=output_cap, isolation="fork")
+                                       output_cap=output_cap, isolation="fork", dump_dir=work, leader=pid)
 
     def _fork(self, request: dict) -> int:
         """Send the request and return the child's pid; restarts once without the preload if fork was unsafe."""

@@ -1,0 +1,160 @@
+"""Module-and-offset pairs to function, file and line: one warm ``llvm-symbolizer`` per process.
+
+Starting llvm-symbolizer and loading a module's debug information costs tens of
+milliseconds; a crash's frames need it once per module, and a session of runs mostly meets
+the same modules again. So one process is kept alive (``shared()``), fed one query per line
+on stdin and answering one JSON line each (``--output-style=JSON``); it is registered with
+``containment`` as faultlab's own helper, killed and reaped when this process exits, and
+replaced after any failure. Every exchange is bounded in time: past the deadline the
+symbolizer is killed and the frames keep the names the crash handler gave them.
+
+What it reads is named by a crashed child: only absolute paths to regular files are
+queried, never a FIFO or a device that would block it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import select
+import shutil
+import stat
+import subprocess
+import time
+from typing import NamedTuple
+
+from . import containment
+
+TIMEOUT_S = 10.0  # for one batch: the first query of a large module loads its debug information
+REPLY_CAP = 1 << 20  # bytes of answers per batch
+CANDIDATES = ("llvm-symbolizer", "llvm-symbolizer-16", "/usr/lib/llvm-16/bin/llvm-symbolizer")
+
+
+class Place(NamedTuple):
+    """Where an address is: innermost first when the compiler inlined it into its caller."""
+
+    function: str
+    file: str = ""
+    line: int | None = None
+
+
+def command() -> str | None:
+    """The llvm-symbolizer to run: ``$LLVM_SYMBOLIZER_PATH`` (the sanitizers' variable), else one on PATH or LLVM 16's."""
+    for candidate in (os.environ.get("LLVM_SYMBOLIZER_PATH"), *CANDIDATES):
+        found = candidate and shutil.which(candidate)
+        if found:
+            return found
+    return None
+
+
+def queryable(module: str) -> bool:
+    """Whether ``module`` may be handed to the symbolizer: an absolute path to a regular file that one line can carry."""
+    if not module.startswith("/") or any(c in module for c in '"\n\r\0') or len(module) > 4096:
+        return False
+    try:
+        return stat.S_ISREG(os.stat(module).st_mode)
+    except OSError:
+        return False
+
+
+class Symbolizer:
+    """One llvm-symbolizer process, started on first use; ``locate`` never raises and never blocks past its deadline."""
+
+    def __init__(self, program: str | None):
+        self.program = program  # None: no symbolizer, every answer is ()
+        self._proc: subprocess.Popen | None = None
+        self._owner = os.getpid()
+
+    @property
+    def available(self) -> bool:
+        return self.program is not None
+
+    def _start(self) -> subprocess.Popen | None:
+        if self._proc is None and self.program:
+            env = {k: v for k, v in os.environ.items() if k not in ("FAULTLAB_DUMP_DIR", "LD_PRELOAD")}
+            try:
+                self._proc = subprocess.Popen(
+                    [self.program, "--output-style=JSON", "--functions=linkage", "--demangle", "--inlines"],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+                    start_new_session=True,
+                )
+            except OSError:
+                self.program = None
+                return None
+            containment.register_helper(self._proc.pid)
+        return self._proc
+
+    def close(self) -> None:
+        """Kill and reap the process (a later ``locate`` starts another)."""
+        proc, self._proc = self._proc, None
+        if proc is None or os.getpid() != self._owner:
+            return
+        proc.kill()
+        proc.wait()
+        for stream in (proc.stdin, proc.stdout):
+            stream.close()
+        containment.forget_helper(proc.pid)
+
+    def locate(self, queries: list[tuple[str, int]], *, timeout: float = TIMEOUT_S) -> list[tuple[Place, ...]]:
+        """For each ``(module, offset)``, its places, innermost first; ``()`` where the symbolizer said
+        nothing, could not be asked (``queryable``), failed or ran out of time."""
+        answers: list[tuple[Place, ...]] = [() for _ in queries]
+        asked = [i for i, (module, _) in enumerate(queries) if queryable(module)]
+        proc = self._start() if asked and os.getpid() == self._owner else None
+        if proc is None:
+            return answers
+        request = "".join(f'"{queries[i][0]}" 0x{queries[i][1]:x}\n' for i in asked).encode()
+        try:
+            os.write(proc.stdin.fileno(), request)  # a few KiB: the pipe takes it whole
+            lines = self._read_lines(proc, len(asked), time.monotonic() + timeout)
+        except OSError:
+            lines = None
+        if lines is None:
+            self.close()
+            return answers
+        for i, line in zip(asked, lines):
+            answers[i] = _places(line)
+        return answers
+
+    @staticmethod
+    def _read_lines(proc: subprocess.Popen, count: int, deadline: float) -> list[bytes] | None:
+        fd = proc.stdout.fileno()
+        data = b""
+        while data.count(b"\n") < count:
+            left = deadline - time.monotonic()
+            if left <= 0 or len(data) > REPLY_CAP or not select.select([fd], [], [], left)[0]:
+                return None
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return None
+            data += chunk
+        return data.split(b"\n")[:count]
+
+
+def _places(line: bytes) -> tuple[Place, ...]:
+    try:
+        reply = json.loads(line)
+        symbols = reply["Symbol"] if isinstance(reply, dict) else []
+        places = []
+        for symbol in symbols[:16] if isinstance(symbols, list) else ():
+            function = symbol.get("FunctionName") or "??"
+            file = symbol.get("FileName") or ""
+            line_no = symbol.get("Line")
+            if isinstance(function, str) and isinstance(file, str):
+                places.append(Place(function, file, line_no if isinstance(line_no, int) and line_no > 0 else None))
+        return tuple(places)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return ()
+
+
+_shared: Symbolizer | None = None
+
+
+def shared() -> Symbolizer:
+    """This process's symbolizer; its llvm-symbolizer ends when this process does."""
+    global _shared
+    if _shared is None or _shared._owner != os.getpid():
+        _shared = Symbolizer(command())
+        atexit.register(_shared.close)
+    return _shared
