@@ -38,6 +38,9 @@ class Verdict:
     isolation: str = "spawn"
     stalled_at_s: float | None = None  # as in ``Outcome``: when the stall began, since the child started
     called_at_s: float | None = None  # as in ``Outcome``: when the watchdog stopped the child
+    severity: str = "none"  # kinds.severity(kind, access): high, medium, low or none, as ClusterFuzz grades it
+    access: str | None = None  # READ or WRITE, where the report says which
+    access_size: int | None = None  # bytes, where the report says how many
 
     @property
     def ok(self) -> bool:

@@ -24,6 +24,7 @@ from itertools import accumulate
 from os import PathLike
 
 from ..diagnosis.configurations import NAMES as CONFIGURATION_NAMES
+from ..diagnosis.kinds import SEVERITIES, severity
 from ..diagnosis.verdict import Frame, Verdict
 from .expect import Expect
 
@@ -415,7 +416,9 @@ def _frame(data, where: str) -> Frame:
 
 
 # Verdict fields a file may lack: added to the verdict after files of this version were written.
-OPTIONAL_VERDICT_FIELDS = ("stalled_at_s", "called_at_s")
+# A file without a severity gets the one its kind and access grade today.
+OPTIONAL_VERDICT_FIELDS = ("stalled_at_s", "called_at_s", "severity", "access", "access_size")
+_TIMES = ("stalled_at_s", "called_at_s")
 
 
 def _verdict(data, where: str) -> Verdict:
@@ -433,5 +436,18 @@ def _verdict(data, where: str) -> Verdict:
         exit_code=_optional_int(d, "exit_code", where), duration_s=_number(d, "duration_s", where),
         signature=_str(d, "signature", where), sanitizer=_str(d, "sanitizer", where),
         isolation=_str(d, "isolation", where),
-        **{n: _optional_number(d, n, where) for n in OPTIONAL_VERDICT_FIELDS if n in d},
+        **{n: _optional_number(d, n, where) for n in _TIMES if n in d},
+        **_graded(d, where),
     )
+
+
+def _graded(d: dict, where: str) -> dict:
+    """The verdict's severity and access, checked; an older file's severity graded from its kind and access."""
+    access = _optional_str(d, "access", where) if "access" in d else None
+    if access not in (None, "READ", "WRITE"):
+        raise ResultsError(_at(_join(where, "access"), f"{access!r} is not READ or WRITE"))
+    size = _optional_int(d, "access_size", where) if "access_size" in d else None
+    grade = _str(d, "severity", where) if "severity" in d else severity(_str(d, "kind", where), access)
+    if grade not in SEVERITIES:
+        raise ResultsError(_at(_join(where, "severity"), f"{grade!r} is not one of {', '.join(SEVERITIES)}"))
+    return {"severity": grade, "access": access, "access_size": size}
