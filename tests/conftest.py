@@ -115,10 +115,41 @@ def diagnose_command():
 
 def recorded(name: str) -> tuple[str, str]:
     """A recorded output of tests/fixtures/outputs/: (the command that produced it, the output)."""
+    command, _, text = _recording(name)
+    return command, text
+
+
+def _recording(name: str) -> tuple[str, str, str]:
     text = (FIXTURES / "outputs" / name).read_text()
     first, _, rest = text.partition("\n")
     assert first.startswith("# command: "), f"{name} must start with '# command: ...'"
-    return first.removeprefix("# command: "), rest
+    second, _, body = rest.partition("\n")
+    assert second.startswith("# ended: "), (
+        f"{name}: its second line must say how the recorded run ended: '# ended: signal SIGABRT', "
+        "'# ended: exit 1', '# ended: timed out' (see tests/fixtures/outputs/README.md)")
+    return first.removeprefix("# command: "), second.removeprefix("# ended: "), body
+
+
+def recorded_ending(name: str) -> str:
+    """How the recorded run ended, as its '# ended:' line says: ``signal SIGABRT``, ``exit 1``, ``timed out``, ..."""
+    return _recording(name)[1]
+
+
+def recorded_run(name: str, *, ending_known: bool = True, **facts) -> Outcome:
+    """The recorded output as the Outcome of its run: its stream as stderr, and how it ended (unless ``ending_known``
+    is false: then neither exit status nor signal is known, as of a saved log)."""
+    import signal as signals
+
+    _, ended, body = _recording(name)
+    exit_code = signal = None
+    if ended.startswith("signal "):
+        signal = signals.Signals[ended.split()[1]].value
+    elif ended.startswith("exit "):
+        exit_code = int(ended.split()[1])
+    if not ending_known:
+        exit_code = signal = None
+    return Outcome(argv=("recorded", name), exit_code=exit_code, signal=signal, timed_out=ending_known and ended == "timed out",
+                   duration_s=0.0, stdout="", stderr=body, **facts)
 
 
 @pytest.fixture

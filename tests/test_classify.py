@@ -9,10 +9,11 @@ edge cases.
 
 import re
 import shutil
+import subprocess
 import textwrap
 
 import pytest
-from conftest import build_jni_program
+from conftest import build_jni_program, recorded_run
 
 from faultlab.lab import toolchain
 from faultlab.diagnosis.classify import classify, is_deadlock
@@ -501,6 +502,146 @@ def test_recorded_glibc_messages(recorded_output, name, kind, headline):
     verdict = classify(recorded_outcome(text))
     assert (verdict.kind, verdict.evidence[0]) == (kind, headline), command
     assert verdict.python_stack and verdict.signal == "SIGABRT"
+
+
+# --- real sanitizer and fuzzer output, read fully (tests/fixtures/outputs/README.md) ---------------
+
+# (recording, kind, summary, access, severity): what the recorded run's verdict must say.
+RECORDED_VERDICTS = [
+    ("asan-abrt-assertion.txt", "abort",
+     r"^assert_asan: assert_abrt\.c:3: int check_count\(int\): Assertion `count >= 0' failed\. in check_count \(assert_abrt\.c:3\)$",
+     None, "none"),
+    ("ubsan-abrt-assertion.txt", "abort", r"Assertion `count >= 0' failed\. in check_count \(assert_abrt\.c:3\)$", None, "none"),
+    ("asan-abrt-check-failed.txt", "abort", r"^\[FATAL:check\.cc\(6\)\] Check failed: count >= 0\. in set_count\(int\) \(check\.cc:6\)$",
+     None, "none"),
+    ("asan-abrt-uncaught-cxx-exception.txt", "uncaught-exception",
+     r"^C\+\+ exception std::runtime_error: empty header was not caught in parse\(char const\*\) \(check\.cc:7\)$", None, "none"),
+    ("asan-stack-overflow.txt", "stack-overflow", r"^ERROR: AddressSanitizer: stack-overflow in descend \(recurse\.c:2\)$", None, "none"),
+    ("asan-container-overflow.txt", "container-overflow",
+     r"container-overflow in past_size\(std::vector<int, std::allocator<int>>&\) \(container\.cc:2\)$", "READ", "medium"),
+    ("asan-new-array-overflow.txt", "heap-buffer-overflow", r"heap-buffer-overflow in Box<int>::get\(int\) const \(newdelete\.cc:3\)$",
+     "READ", "medium"),
+    ("asan-allocation-size-too-big.txt", "oom", r"requested allocation size .* in reserve \(bigalloc\.c:3\)$", None, "none"),
+    ("asan-wild-write.txt", "segv", r"SEGV on unknown address 0x7e57dead0000 in poke \(wild\.c:1\)$", "WRITE", "high"),
+    ("asan-unknown-module.txt", "null-deref", r"SEGV on unknown address 0x0+ in main \(jit\.c:10\)$", "WRITE", "none"),
+    ("asan-frames-without-files.txt", "null-deref", r"SEGV on unknown address 0x0+ in measure$", "READ", "none"),
+    ("asan-strlen-null-no-file.txt", "null-deref", r"in measure \(strlen_null\.c:3\)$", "READ", "none"),
+    ("ubsan-member-call-on-null.txt", "null-deref", r"^runtime error: member call on null pointer of type 'Widget' in use\(Widget\*\)", None, "none"),
+    ("ubsan-reference-binding-to-null.txt", "null-deref", r"^runtime error: reference binding to null pointer .* in bind\(Widget\*\)",
+     None, "none"),
+    ("ubsan-fpe.txt", "fpe", r"UndefinedBehaviorSanitizer: FPE on unknown address 0x[0-9a-f]+ in ratio \(divzero\.c:1\)$", None, "none"),
+    ("ubsan-ill-trap.txt", "illegal-instruction", r"ILL on unknown address 0x[0-9a-f]+ in unreachable_state \(trap\.c:1\)$", None, "none"),
+    ("glibc-stack-smashing.txt", "stack-buffer-overflow", r"^\*\*\* stack smashing detected \*\*\*: terminated: a write past", "WRITE", "high"),
+    ("libfuzzer-timeout.txt", "hang", r"^ERROR: libFuzzer: timeout after 2 seconds in LLVMFuzzerTestOneInput \(fuzz_target\.c:9\)$", None, "none"),
+    ("libfuzzer-out-of-memory-malloc.txt", "oom", r"out-of-memory \(malloc\(4294967296\)\) in LLVMFuzzerTestOneInput", None, "none"),
+    ("libfuzzer-deadly-signal.txt", "segv", r"^libFuzzer: deadly signal .*most likely SIGSEGV\) in LLVMFuzzerTestOneInput \(fuzz_target\.c:11\)$",
+     None, "medium"),
+    ("atheris-uncaught-python-exception.txt", "python-exception", r"^ValueError: bad header b'xyz' in parse_header \(atheris_harness\.py:8\)$",
+     None, "none"),
+    ("asan-heap-use-after-free.txt", "heap-use-after-free", r"heap-use-after-free in read_freed", "READ", "high"),
+    ("tsan-data-race.txt", "data-race", r"data race .* in bump_together \(librace\.so:7\)$", "READ", "none"),
+]
+
+
+@pytest.mark.parametrize("name, kind, summary, access, severity", RECORDED_VERDICTS, ids=[r[0] for r in RECORDED_VERDICTS])
+def test_recorded_sanitizer_and_fuzzer_reports(name, kind, summary, access, severity):
+    verdict = classify(recorded_run(name))
+    assert (verdict.kind, verdict.access, verdict.severity) == (kind, access, severity), verdict
+    assert re.search(summary, verdict.summary), verdict.summary
+    assert verdict.security == (severity != "none")
+    assert not any(re.search(r"0x[0-9a-f]{4,}|\(<unknown", f.function) for f in verdict.native_stack), verdict.native_stack
+
+
+def test_an_access_report_names_its_size(recorded_output):
+    assert classify(recorded_run("asan-new-array-overflow.txt")).access_size == 4
+    assert classify(recorded_run("tsan-data-race.txt")).access_size == 8
+
+
+# --- evidence must agree with the exit --------------------------------------------------------
+
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+def test_a_crash_printed_by_a_program_that_exits_0_is_ok_with_a_note(diagnose_code, stream):
+    d = diagnose_code(f"import sys; print('double free or corruption (fasttop)', file=sys.{stream})")
+    d.expect("ok", exit_code=0, summary=r"^exit status 0; it printed 'double free or corruption \(fasttop\)', which decides nothing")
+    assert d.verdict.evidence == ("not decisive: double free or corruption (fasttop) (double-free, glibc)",)
+
+
+def test_a_swallowed_exception_decides_at_status_0_and_a_caught_traceback_does_not(diagnose_code):
+    d = diagnose_code("""
+        import traceback
+        try:
+            1 / 0
+        except ZeroDivisionError:
+            traceback.print_exc()
+    """)
+    d.expect("ok", exit_code=0, stderr=r"^Traceback \(most recent call last\):")
+
+
+# A PyMem_Malloc block (pymalloc's arenas, not malloc's heap) handed to libc's free(): glibc
+# says "(out)" or "invalid pointer" depending on where in its arena the block lies.
+PYMEM_TO_FREE = """
+    import ctypes
+    pymem = ctypes.pythonapi.PyMem_Malloc
+    pymem.restype, pymem.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+    libc = ctypes.CDLL(None)
+    libc.free.argtypes = [ctypes.c_void_p]
+    libc.free(pymem({size}))
+"""
+
+
+@pytest.mark.parametrize("size, headline", [
+    (32, r"^double free or corruption \(out\) \(the block lies outside malloc's heap: a pointer malloc never returned"),
+    (8, r"^free\(\): invalid pointer in <module>"),
+])
+def test_a_pymem_block_freed_by_libc_is_an_invalid_free_not_a_double_free(diagnose_code, size, headline):
+    d = diagnose_code(PYMEM_TO_FREE.format(size=size), env={"PYTHONMALLOC": "pymalloc"})
+    d.expect("invalid-free", signal="SIGABRT", summary=headline)
+    assert d.verdict.severity == "high"
+
+
+def test_a_write_past_a_python_block_under_the_debug_allocator_is_a_heap_buffer_overflow(diagnose_code):
+    d = diagnose_code("""
+        import ctypes
+        pymem = ctypes.pythonapi.PyMem_Malloc
+        pymem.restype, pymem.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+        ctypes.pythonapi.PyMem_Free.argtypes = [ctypes.c_void_p]
+        block = pymem(16)
+        ctypes.memset(block, 0x41, 24)
+        ctypes.pythonapi.PyMem_Free(block)
+    """, sanitizer="pymalloc-debug")
+    d.expect("heap-buffer-overflow", signal="SIGABRT", stderr=r"bad trailing pad byte",
+             summary=r"^Fatal Python error: _PyMem_DebugRawFree: bad trailing pad byte: a write past the end of a block of "
+                     r"Python's debug allocator .* in <module> \(<string>:8\)$")
+    assert (d.verdict.access, d.verdict.severity) == ("WRITE", "high")
+
+
+def test_an_allocator_family_mismatch_under_the_debug_allocator(diagnose_code):
+    d = diagnose_code("""
+        import ctypes
+        pymem = ctypes.pythonapi.PyMem_Malloc
+        pymem.restype, pymem.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+        ctypes.pythonapi.PyObject_Free.argtypes = [ctypes.c_void_p]
+        ctypes.pythonapi.PyObject_Free(pymem(16))
+    """, sanitizer="pymalloc-debug")
+    d.expect("alloc-dealloc-mismatch", signal="SIGABRT",
+             summary=r"a block of PyMem_Malloc released by the PyObject_Malloc family's free")
+
+
+# An assertion under ASan with handle_abort=1 (libFuzzer's builds set it): ASan reports ABRT.
+ASSERTING_PROGRAM_C = r"""
+#include <assert.h>
+int check_count(int count) { assert(count >= 0); return count; }
+int main(int argc, char **argv) { (void)argv; return check_count(argc - 2); }
+"""
+
+
+@pytest.mark.skipif(shutil.which("clang-16") is None, reason="clang-16 builds the standalone ASan program")
+def test_an_assertion_under_asan_handling_abort_is_an_abort_named_by_the_assertion(tmp_path, diagnose_command):
+    (tmp_path / "asserting.c").write_text(textwrap.dedent(ASSERTING_PROGRAM_C).lstrip())
+    subprocess.run(["clang-16", "-g", "-O0", "-fsanitize=address", "asserting.c", "-o", "asserting"], cwd=tmp_path, check=True)
+    d = diagnose_command([str(tmp_path / "asserting")], env={"ASAN_OPTIONS": "handle_abort=1"})
+    d.expect("abort", exit_code=1, stderr=r"ERROR: AddressSanitizer: ABRT on unknown address",
+             summary=r"^\S*asserting: asserting\.c:2: int check_count\(int\): Assertion `count >= 0' failed\. in check_count \(asserting\.c:2\)$")
 
 
 # --- a Java program: the JVM's own fatal error report ---------------------------------------------

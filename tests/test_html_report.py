@@ -148,7 +148,7 @@ def test_a_card_expands_when_clicked_and_shows_both_verdicts(browser, small_run,
     assert page.evaluate(body_shown) is True
     panels = page.evaluate(f"Array.from(document.querySelectorAll(\"{card} .verdict\")).map(v => v.innerText)")
     assert len(panels) == 2
-    assert panels[0].startswith("broken heap-use-after-free as declared") and "READ of size 1" in panels[0]
+    assert panels[0].startswith("broken heap-use-after-free high READ as declared") and "READ of size 1" in panels[0]
     assert panels[1].startswith("fixed ok clean")
     assert "signature" in panels[0] and "CWE-416" in panels[0]
     # The stacks fold: the native frames appear on a click on their summary.

@@ -140,3 +140,17 @@ def test_the_sarif_of_your_own_run_validates(validator, tmp_path):
     assert [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(sarif)] == []
     wanted = [r for r in load(results).results if r.observed != "ok" or not r.passed]
     assert len(sarif["runs"][0]["results"]) == len(wanted)
+
+
+def test_a_result_level_and_security_severity_follow_the_verdict_s_severity(run):
+    _, results, sarif = run
+    verdicts = {(r.case_id, r.sanitizer): r.verdict for r in results if r.variant == "broken"}
+    for key, result in by_case(sarif).items():
+        verdict = verdicts[key]
+        assert result["properties"]["severity"] == verdict.severity
+        if result["properties"]["passed"]:
+            assert result["level"] == ("error" if verdict.severity in ("high", "medium") else "warning")
+        if verdict.severity == "high":
+            assert result["properties"]["security-severity"] == "8.1"
+            assert result["properties"]["access"].startswith(verdict.access)
+    assert {v.severity for v in verdicts.values()} >= {"high", "none"}

@@ -73,3 +73,52 @@ def test_addresses_and_lines_never_enter_the_signature():
     assert signature("heap-use-after-free", stack, ()) != signature("double-free", stack, ())
     assert signature("segv", (Frame("write_wild", "libbugs.so.1"),), ()) == signature("segv", (Frame("write_wild", "libbugs.so"),), ())
     assert signature("segv", (Frame("parse.isra.0", "libbugs.so"),), ()) == signature("segv", (Frame("parse", "libbugs.so"),), ())
+
+
+# Frames whose only name is an address: code no module owns (an anonymous executable mapping,
+# as a JIT makes), called through a pointer. ASLR moves the mapping on every run.
+GENERATED_CODE_C = r"""
+#include <string.h>
+#include <sys/mman.h>
+static const unsigned char store_null[] = {0xc7, 0x04, 0x25, 0, 0, 0, 0, 1, 0, 0, 0, 0xc3};  /* movl $1, 0x0; ret */
+int run_generated(void) {
+    void *code = mmap(0, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    memcpy(code, store_null, sizeof store_null);
+    return ((int (*)(void))code)();
+}
+"""
+
+
+def test_the_same_bug_at_two_aslr_addresses_has_one_signature(compile_c, diagnose_code):
+    import re
+
+    library = compile_c(GENERATED_CODE_C, "generated", sanitizer="asan")
+    runs = [diagnose_code(f"import ctypes\nctypes.CDLL({str(library)!r}).run_generated()\n", sanitizer="asan") for _ in range(2)]
+    pcs = [re.search(r"#0 (0x[0-9a-f]+) +\(<unknown module>\)", d.outcome.stderr) for d in runs]
+    assert all(pcs) and pcs[0].group(1) != pcs[1].group(1), "ASLR should have moved the generated code"
+    assert runs[0].verdict.kind == runs[1].verdict.kind == "null-deref"
+    assert runs[0].verdict.signature == runs[1].verdict.signature
+    assert runs[0].verdict.native_stack[0] == Frame("??", "")
+
+
+@pytest.mark.parametrize("name", ["asan-new-array-overflow.txt", "asan-unknown-module.txt", "asan-frames-without-files.txt",
+                                  "libfuzzer-deadly-signal.txt", "tsan-data-race.txt"])
+def test_recorded_reports_with_every_address_moved_keep_their_signature(name):
+    import dataclasses
+    import random
+    import re
+
+    from conftest import recorded_run
+
+    from faultlab.diagnosis.classify import classify
+
+    run = recorded_run(name)
+    def move(address: re.Match) -> str:  # every mapped address, by whole pages; NULL and its page stay
+        value = int(address.group(0), 16)
+        return hex(value ^ (random.getrandbits(20) << 12)) if value >= 1 << 20 else address.group(0)
+
+    moved = re.sub(r"0x[0-9a-f]{6,}", move, run.stderr)
+    assert moved != run.stderr
+    first, second = classify(run), classify(dataclasses.replace(run, stderr=moved))
+    assert (first.kind, first.signature) == (second.kind, second.signature)
+    assert not any(re.search(r"0x[0-9a-f]", f.function + f.module) for f in first.native_stack), first.native_stack

@@ -23,7 +23,7 @@ from faultlab.diagnosis.outcome import Outcome
 BEFORE = [
     ("faultlab", "faultlab.Detected: swallowed-error: 3 bytes lost", "asan",
      "==1==ERROR: AddressSanitizer: heap-use-after-free on address 0x6020 at pc 0x7f bp 0x7f sp 0x7f"),
-    ("asan", "==1==ERROR: AddressSanitizer: SEGV on unknown address 0x000000000000 (pc 0x7f bp 0x7f sp 0x7f T0)",
+    ("sanitizer", "==1==ERROR: AddressSanitizer: SEGV on unknown address 0x000000000000 (pc 0x7f bp 0x7f sp 0x7f T0)",
      "faulthandler", "Fatal Python error: Segmentation fault"),
     ("tsan", "WARNING: ThreadSanitizer: data race (pid=3)", "faulthandler", "Fatal Python error: Aborted"),
     ("glibc", "free(): double free detected in tcache 2", "faulthandler", "Fatal Python error: Aborted"),

@@ -15,12 +15,12 @@ from ..diagnosis import configurations, containment
 from ..lab import build, catalog
 from ..reports.terminal import printable
 from . import EXIT_FAULT, EXIT_USAGE, UsageError
-from . import bench, demo, diagnose, doctor, explain, fuzz, report, run
+from . import bench, demo, diagnose, doctor, explain, fuzz, report, run, triage
 from . import build as build_command
 from . import list as list_command
 
 # In the order ``faultlab --help`` lists them.
-COMMANDS = (diagnose, list_command, run, build_command, doctor, bench, explain, demo, report, fuzz)
+COMMANDS = (diagnose, triage, list_command, run, build_command, doctor, bench, explain, demo, report, fuzz)
 
 
 class _Parser(argparse.ArgumentParser):

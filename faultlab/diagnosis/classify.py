@@ -1,8 +1,15 @@
 """Turn an ``Outcome`` into a ``Verdict``: what went wrong, in the fixed vocabulary of kinds.
 
 The classifier reads; it never touches a process. The first marker of
-``sources.MARKERS`` (every report source's, by precedence) that matches decides, then
-timeouts, signals and the exit status.
+``sources.MARKERS`` (every report source's, by precedence) that matches and agrees with
+how the program ended decides, then timeouts, signals and the exit status.
+
+Evidence must agree with the exit: a marker decides a run that ended abnormally (a signal,
+a non-zero status, the watchdog) unless it says its kind ends with status 0 too
+(``Marker.ending``). An outcome that knows neither exit status nor signal is a saved log
+(``faultlab triage``): its ending is unknown, so a fatal report (a sanitizer's, glibc's,
+faulthandler's) is taken as the proof that the program ended there, and a report that a
+program can print and go on (a traceback) decides only when a fatal report shows too.
 """
 
 from __future__ import annotations
@@ -13,10 +20,11 @@ import re
 from . import configurations, crash_frames, stacks
 from .details import details
 from .stall import is_deadlock
-from .kinds import KINDS
+from .kinds import KINDS, severity
 from .outcome import Outcome
 from .signature import frame_key, meaningful, signature
 from .sources import MARKERS, READERS, SIGNAL_KINDS, Marker, Reading
+from .sources._schema import ANY, FATAL
 from .verdict import Frame, Verdict
 
 _EVIDENCE_CONTEXT = re.compile(r"^\s*(?:READ|WRITE) of size .*|^\s*(?:Read|Write|Previous write|Previous read|Atomic \w+) of size .*"
@@ -71,19 +79,42 @@ def _search(marker: Marker, text: str) -> re.Match | None:
     return marker.regex.match(text, first.start()) if first else None
 
 
-def _first_match(outcome: Outcome) -> tuple[Marker, re.Match, str] | None:
-    """The first marker (in table order) found in stderr, then stdout."""
+# How a program ended, as a marker's ``ending`` needs it.
+ABNORMAL, NORMAL, UNKNOWN = "abnormal", "normal", "unknown"
+# The sources whose reports still decide when the watchdog stopped the child: what they
+# printed before the timeout is the bug, not the hang.
+_DECIDE_AT_TIMEOUT = ("asan", "tsan", "ubsan", "lsan", "sanitizer", "glibc", "faultlab", "libfuzzer")
+
+
+def ending(outcome: Outcome) -> str:
+    """ABNORMAL (a signal, a non-zero status, the watchdog), NORMAL (status 0) or UNKNOWN (a saved log: neither is known)."""
+    if outcome.timed_out or outcome.signal is not None or outcome.exit_code:
+        return ABNORMAL
+    return NORMAL if outcome.exit_code == 0 else UNKNOWN
+
+
+def _first_match(outcome: Outcome) -> tuple[tuple[Marker, re.Match, str] | None, tuple[Marker, re.Match] | None]:
+    """The first marker (in table order) found in stderr, then stdout, that agrees with the ending;
+    and the first one found that did not (a crash's words in a program that did not crash)."""
+    how = ending(outcome)
     streams = (outcome.stderr, outcome.stdout)
+    fatal_shown: bool | None = None
+    disagreed = None
     for marker in _text_markers():
-        if marker.kind in ("python-exception", "uncaught-exception") and outcome.exit_code == 0:  # caught after all
-            continue
-        if marker.needs_failure and outcome.exit_code == 0:  # words its program prints only as it dies
-            continue
         for text in streams:
             m = _search(marker, text)
-            if m:
-                return marker, m, text
-    return None
+            if not m:
+                continue
+            if marker.ending == ANY or how == ABNORMAL or (how == UNKNOWN and marker.ending == FATAL):
+                return (marker, m, text), disagreed
+            if how == UNKNOWN:
+                if fatal_shown is None:
+                    fatal_shown = any(_search(f, t) for f in _text_markers() if f.ending == FATAL for t in streams)
+                if fatal_shown:
+                    return (marker, m, text), disagreed
+            disagreed = disagreed or (marker, m)
+            break
+    return None, disagreed
 
 
 def _thread_lines(outcome: Outcome) -> tuple[str, ...]:
@@ -118,7 +149,7 @@ def _evidence(marker_line: str, text: str, kind: str) -> tuple[str, ...]:
 def _exception_line(text: str) -> str:
     """The line naming the exception of the last traceback ("ValueError: bad size"), or ""."""
     lines = text.splitlines()
-    start = max((i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last):")), default=None)
+    start = max((i for i, line in enumerate(lines) if line.endswith("Traceback (most recent call last):")), default=None)
     if start is None:
         return ""
     return next((line.strip() for line in lines[start + 1 :] if line.strip() and not line.startswith(" ")), "")
@@ -158,14 +189,17 @@ def classify(outcome: Outcome) -> Verdict:
     evidence: tuple[str, ...] = ()
     headline = ""
     mode = None  # the kind's own, unless the marker proves another
-    found = _first_match(outcome)
-    if found and (not outcome.timed_out or found[0].source in ("asan", "tsan", "ubsan", "lsan", "glibc", "faultlab")):
+    access: str | None = None
+    access_size: int | None = None
+    found, disagreed = _first_match(outcome)
+    if found and (not outcome.timed_out or found[0].source in _DECIDE_AT_TIMEOUT):
         marker, match, text = found
-        kind = marker.kind
+        reading = READERS[marker](marker, match, text) if marker in READERS else Reading()
+        kind = reading.kind or marker.kind
         headline = _clean(match.group(0))
         evidence = _evidence(match.group(0), text, kind)
-        reading = READERS[marker](marker, match, text) if marker in READERS else Reading()
         headline = reading.headline or headline
+        access, access_size = reading.access, reading.access_size
         native = reading.native_stack
         if reading.place is not None and not meaningful(native):
             native = (reading.place,)
@@ -184,7 +218,7 @@ def classify(outcome: Outcome) -> Verdict:
             hint = setup_hint(headline)
             headline = f"{headline.split(';')[0]}; hint: {hint}"
             evidence = (*evidence, f"hint: {hint}")
-        if marker.kind == "python-exception":
+        if kind == "python-exception" and not reading.headline:
             # "Traceback (most recent call last):" says nothing; the exception's own line does.
             headline = _exception_line(text) or headline
     elif outcome.timed_out:
@@ -213,12 +247,20 @@ def classify(outcome: Outcome) -> Verdict:
         headline = f"exit status {outcome.exit_code}"
         tail = [line for line in outcome.stderr.splitlines() if line.strip()][-3:]
         evidence = (headline, *tail)
-    else:
+    elif outcome.exit_code == 0:
         kind = "ok"
         headline = "exit status 0"
+    else:
+        kind = "ok"
+        headline = "no fatal report in the log (how the program ended is unknown)"
     if not native and outcome.crash_frames:
         # No report named a native frame: the crash handler's frames of the crashing thread do.
         native = crash_frames.verdict_frames(outcome)
+    if kind == "ok" and disagreed:
+        # A crash's words without a crash: a quotation, or a report the program survived.
+        said = _clean(disagreed[1].group(0))
+        headline += f"; it printed {said!r}, which decides nothing without an abnormal end"
+        evidence = (f"not decisive: {said} ({disagreed[0].kind}, {disagreed[0].source})",)
     info = KINDS[kind]
     if kind == "ok":
         python = native = ()
@@ -226,7 +268,7 @@ def classify(outcome: Outcome) -> Verdict:
         kind=kind,
         mode=mode or info.mode,
         cwe=info.cwe,
-        security=info.security,
+        security=severity(kind, access) != "none",
         summary=_summary(kind, headline, native, python),
         evidence=evidence,
         python_stack=python,
@@ -241,4 +283,7 @@ def classify(outcome: Outcome) -> Verdict:
         stalled_at_s=outcome.stalled_at_s,
         called_at_s=outcome.called_at_s,
         **(details(outcome) if kind != "ok" else {}),  # a clean run's output is not a report
+        severity=severity(kind, access),
+        access=access,
+        access_size=access_size,
     )

@@ -2,13 +2,32 @@
 
 ``docs/taxonomy.md`` is generated from this table and ``sources.MARKERS``; a test keeps
 the two from drifting apart.
+
+Severity follows ClusterFuzz's grading of sanitizer crashes (``SEVERITY_SOURCES``): a
+use-after-free, a double free and a use-after-poison are high; buffer overflows, container
+overflows and ASan's unknown crashes medium; a WRITE raises a grade one level, to high at
+most; NULL dereferences, leaks, races, hangs, timeouts, out-of-memory, stack overflows and
+deliberate aborts are no security issue (``none``). A kind ClusterFuzz does not grade takes
+the grade of the one it resembles, and says so in ``SEVERITY_NOTES``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MODES = ("lifetime", "abi-drift", "threading", "swallowed-error", "encoding", "unknown")
+SEVERITIES = ("high", "medium", "low", "none")  # highest first
+
+SEVERITY_SOURCES = (
+    "ClusterFuzz, src/clusterfuzz/_internal/crash_analysis/severity_analyzer.py (HIGH_SEVERITY_CRASH_TYPES, "
+    "MEDIUM_SEVERITY_CRASH_TYPES; a WRITE raises one level, at most to High): "
+    "https://github.com/google/clusterfuzz/blob/master/src/clusterfuzz/_internal/crash_analysis/severity_analyzer.py",
+    "ClusterFuzz, src/clusterfuzz/_internal/crash_analysis/crash_analyzer.py (is_security_issue: leaks, data races, "
+    "lock-order inversions, stack overflows, timeouts, out-of-memory, fatal signals and NULL dereferences are not "
+    "security issues): https://github.com/google/clusterfuzz/blob/master/src/clusterfuzz/_internal/crash_analysis/crash_analyzer.py",
+    "Chromium, Severity Guidelines for Security Issues (most crashes do not indicate vulnerabilities; a controlled "
+    "crash on exhausted memory is none): https://chromium.googlesource.com/chromium/src/+/main/docs/security/severity-guidelines.md",
+)
 
 
 @dataclass(frozen=True)
@@ -18,6 +37,12 @@ class Kind:
     cwe: str | None
     security: bool
     description: str
+    # ClusterFuzz's grade of the kind before the access is known; None: "medium" when security, else "none".
+    severity: str | None = field(default=None, kw_only=True)
+
+    @property
+    def base_severity(self) -> str:
+        return self.severity or ("medium" if self.security else "none")
 
 
 _TABLE = [
@@ -28,7 +53,7 @@ _TABLE = [
     Kind("encoding-corruption", "encoding", "CWE-172", False,
          "Text crossed the boundary in modified UTF-8 / CESU-8 (surrogates as ED A0..BF, NUL as C0 80) and strict decoding failed."),
     Kind("gil-violation", "threading", "CWE-667", True,
-         "The Python C-API was called from a thread that does not hold the GIL or has no thread state."),
+         "The Python C-API was called from a thread that does not hold the GIL or has no thread state.", severity="medium"),
     Kind("uncaught-exception", "unknown", "CWE-248", False,
          "Another runtime's uncaught exception or panic ended the program: a Java exception, a Go or Rust panic, a JS error. "
          "The summary names the language and the exception."),
@@ -38,28 +63,37 @@ _TABLE = [
          "the mode: a wrong thread is threading, a pending exception or a panic crossing the boundary is swallowed-error, "
          "a stale reference or a Go pointer kept by C is lifetime."),
     Kind("fatal-python-error", "unknown", None, False, "CPython stopped with 'Fatal Python error' for another reason."),
-    Kind("segv", "unknown", "CWE-119", True, "A segmentation fault at an address that is not near NULL."),
-    Kind("null-deref", "unknown", "CWE-476", True, "A read or write at an address below 0x1000: a NULL pointer dereferenced."),
-    Kind("bus-error", "unknown", "CWE-119", True, "SIGBUS: a misaligned access or a mapping that went away."),
+    Kind("segv", "unknown", "CWE-119", True, "A segmentation fault at an address that is not near NULL.", severity="medium"),
+    Kind("null-deref", "unknown", "CWE-476", False, "A read or write at an address below 0x1000: a NULL pointer dereferenced."),
+    Kind("bus-error", "unknown", "CWE-119", False, "SIGBUS: a misaligned access or a mapping that went away."),
     Kind("fpe", "unknown", "CWE-369", False, "SIGFPE: integer division by zero or overflow."),
-    Kind("illegal-instruction", "unknown", None, True, "SIGILL: a trap instruction or a jump into data."),
+    Kind("illegal-instruction", "unknown", None, False, "SIGILL: a trap instruction or a jump into data."),
     Kind("trap", "unknown", "CWE-617", False,
          "SIGTRAP: the program stopped itself on purpose (__builtin_trap, a runtime's own breakpoint such as V8's on a fatal error)."),
     Kind("abort", "unknown", "CWE-617", False, "SIGABRT without a more specific message: an assertion or a library's own abort."),
-    Kind("heap-corruption", "lifetime", "CWE-787", True, "The allocator found its metadata corrupted."),
-    Kind("double-free", "lifetime", "CWE-415", True, "The same heap block was freed twice."),
-    Kind("invalid-free", "lifetime", "CWE-590", True, "free() of a pointer that malloc never returned."),
-    Kind("alloc-dealloc-mismatch", "lifetime", "CWE-762", True, "Memory released by a different allocator family than the one that allocated it."),
-    Kind("heap-use-after-free", "lifetime", "CWE-416", True, "A heap block was read or written after it was freed."),
-    Kind("heap-buffer-overflow", "unknown", "CWE-122", True, "An access past the end of a heap block."),
-    Kind("stack-buffer-overflow", "unknown", "CWE-121", True, "An access past the end of a stack array."),
-    Kind("global-buffer-overflow", "unknown", "CWE-788", True, "An access past the end of a global array."),
-    Kind("stack-use-after-return", "lifetime", "CWE-562", True, "A pointer to a function's stack frame was used after the function returned."),
-    Kind("stack-use-after-scope", "lifetime", "CWE-562", True, "A pointer to a block-scoped variable was used after the block ended."),
-    Kind("use-after-poison", "lifetime", "CWE-416", True, "An access to memory that its owner explicitly poisoned."),
+    Kind("stack-overflow", "unknown", "CWE-674", False,
+         "The stack ran out: recursion too deep, or frames too large (ASan's stack-overflow, CPython's 'Cannot recover "
+         "from stack overflow')."),
+    Kind("heap-corruption", "lifetime", "CWE-787", True, "The allocator found its metadata corrupted.", severity="high"),
+    Kind("double-free", "lifetime", "CWE-415", True, "The same heap block was freed twice.", severity="high"),
+    Kind("invalid-free", "lifetime", "CWE-590", True, "free() of a pointer that malloc never returned.", severity="high"),
+    Kind("alloc-dealloc-mismatch", "lifetime", "CWE-762", True, "Memory released by a different allocator family than the one that allocated it.", severity="medium"),
+    Kind("heap-use-after-free", "lifetime", "CWE-416", True, "A heap block was read or written after it was freed.", severity="high"),
+    Kind("heap-buffer-overflow", "unknown", "CWE-122", True, "An access past the end of a heap block.", severity="medium"),
+    Kind("stack-buffer-overflow", "unknown", "CWE-121", True, "An access past the end of a stack array.", severity="medium"),
+    Kind("global-buffer-overflow", "unknown", "CWE-788", True, "An access past the end of a global array.", severity="medium"),
+    Kind("container-overflow", "unknown", "CWE-125", True,
+         "An access inside a heap block but past a container's end (between a std::vector's size and its capacity), "
+         "seen through the container's ASan annotations.", severity="medium"),
+    Kind("unknown-crash", "unknown", "CWE-119", True,
+         "AddressSanitizer found a bad access but could not say where the address lies (no heap block, stack frame "
+         "or global around it): a wild pointer or an access straddling regions.", severity="medium"),
+    Kind("stack-use-after-return", "lifetime", "CWE-562", True, "A pointer to a function's stack frame was used after the function returned.", severity="high"),
+    Kind("stack-use-after-scope", "lifetime", "CWE-562", True, "A pointer to a block-scoped variable was used after the block ended.", severity="high"),
+    Kind("use-after-poison", "lifetime", "CWE-416", True, "An access to memory that its owner explicitly poisoned.", severity="high"),
     Kind("memory-leak", "lifetime", "CWE-401", False, "LeakSanitizer found memory that nothing points to at exit."),
     Kind("undefined-behavior", "unknown", "CWE-758", False, "UndefinedBehaviorSanitizer: overflow, misaligned or invalid access, bad shift, ..."),
-    Kind("data-race", "threading", "CWE-362", True, "ThreadSanitizer: two threads accessed the same memory, one writing, without ordering."),
+    Kind("data-race", "threading", "CWE-362", False, "ThreadSanitizer: two threads accessed the same memory, one writing, without ordering."),
     Kind("lock-order-inversion", "threading", "CWE-833", False, "ThreadSanitizer: two locks taken in opposite orders by different threads (a potential deadlock)."),
     Kind("deadlock", "threading", "CWE-833", False, "The watchdog fired and every thread was blocked on a lock, condition, futex or the GIL."),
     Kind("hang", "unknown", "CWE-835", False, "The watchdog fired while some thread was still running or sleeping."),
@@ -75,6 +109,29 @@ _TABLE = [
 
 KINDS: dict[str, Kind] = {k.name: k for k in _TABLE}
 NAMES = tuple(KINDS)
+
+# Where a grade is not ClusterFuzz's own, why it is what it is.
+SEVERITY_NOTES = {
+    "heap-corruption": "as a double free or a write out of bounds, one of which corrupted the allocator's metadata",
+    "invalid-free": "as a double free: free() of a pointer malloc never returned corrupts the heap the same way",
+    "stack-use-after-return": "as a use after free, of a stack frame",
+    "stack-use-after-scope": "as a use after free, of a block's variable",
+    "global-buffer-overflow": "as the heap and stack buffer overflows",
+    "alloc-dealloc-mismatch": "as a buffer overflow: harmless while both families share one heap, corrupting when not",
+    "gil-violation": "as a data race on the interpreter's reference counts and heap, which corrupts memory",
+    "segv": "as ClusterFuzz's UNKNOWN crash: a fault at an address far from NULL may be attacker-controlled",
+    "undefined-behavior": "none, as ClusterFuzz grades most of UBSan's checks; its few security ones (index out of bounds, "
+                          "object size) are not told apart by this kind",
+}
+
+
+def severity(kind: str, access: str | None = None) -> str:
+    """The grade of a verdict: its kind's, raised one level (to high at most) for a WRITE, as ClusterFuzz does."""
+    info = KINDS.get(kind)
+    grade = info.base_severity if info else "none"
+    if access == "WRITE" and grade in ("medium", "low"):
+        grade = SEVERITIES[SEVERITIES.index(grade) - 1]
+    return grade
 
 # The runtime's rule each failure mode breaks, as an instructor would say it.
 MODE_RULES = {
@@ -124,6 +181,7 @@ CWE_NAMES = {
     "CWE-617": "Reachable Assertion",
     "CWE-628": "Function Call with Incorrectly Specified Arguments",
     "CWE-667": "Improper Locking",
+    "CWE-674": "Uncontrolled Recursion",
     "CWE-681": "Incorrect Conversion between Numeric Types",
     "CWE-686": "Function Call With Incorrect Argument Type",
     "CWE-687": "Function Call With Incorrectly Specified Argument Value",

@@ -67,7 +67,7 @@ def python_stack(text: str) -> tuple[Frame, ...]:
     last: list[Frame] = []
     current: list[Frame] | None = None
     for line in lines:
-        if line.startswith("Traceback (most recent call last):"):
+        if line.endswith("Traceback (most recent call last):"):  # atheris' may follow other words on its line
             current = []
             continue
         if current is not None:

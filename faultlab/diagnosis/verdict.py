@@ -81,6 +81,9 @@ class Verdict:
     called_at_s: float | None = None  # as in ``Outcome``: when the watchdog stopped the child
     report_stacks: tuple[ReportStack, ...] = ()  # every stack of a sanitizer report, each under its title
     lock_waits: tuple[LockWait, ...] = ()  # at a deadlock: who waits for which lock, held by whom
+    severity: str = "none"  # kinds.severity(kind, access): high, medium, low or none, as ClusterFuzz grades it
+    access: str | None = None  # READ or WRITE, where the report says which
+    access_size: int | None = None  # bytes, where the report says how many
 
     @property
     def ok(self) -> bool:

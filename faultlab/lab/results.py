@@ -24,6 +24,7 @@ from itertools import accumulate
 from os import PathLike
 
 from ..diagnosis.configurations import NAMES as CONFIGURATION_NAMES
+from ..diagnosis.kinds import SEVERITIES, severity
 from ..diagnosis.verdict import Frame, LockWait, ReportStack, Verdict
 from .expect import Expect
 
@@ -449,7 +450,8 @@ def _lock_wait(data, where: str) -> LockWait:
 
 
 # Verdict fields a file may lack: added to the verdict after files of this version were written.
-OPTIONAL_VERDICT_FIELDS = ("stalled_at_s", "called_at_s", "report_stacks", "lock_waits")
+# A file without a severity gets the one its kind and access grade today.
+OPTIONAL_VERDICT_FIELDS = ("stalled_at_s", "called_at_s", "report_stacks", "lock_waits", "severity", "access", "access_size")
 _OPTIONAL_NUMBERS = ("stalled_at_s", "called_at_s")
 
 
@@ -473,4 +475,17 @@ def _verdict(data, where: str) -> Verdict:
                             for i, s in enumerate(_list(d, "report_stacks", where) if "report_stacks" in d else ())),
         lock_waits=tuple(_lock_wait(w, f"{where}.lock_waits[{i}]")
                          for i, w in enumerate(_list(d, "lock_waits", where) if "lock_waits" in d else ())),
+        **_graded(d, where),
     )
+
+
+def _graded(d: dict, where: str) -> dict:
+    """The verdict's severity and access, checked; an older file's severity graded from its kind and access."""
+    access = _optional_str(d, "access", where) if "access" in d else None
+    if access not in (None, "READ", "WRITE"):
+        raise ResultsError(_at(_join(where, "access"), f"{access!r} is not READ or WRITE"))
+    size = _optional_int(d, "access_size", where) if "access_size" in d else None
+    grade = _str(d, "severity", where) if "severity" in d else severity(_str(d, "kind", where), access)
+    if grade not in SEVERITIES:
+        raise ResultsError(_at(_join(where, "severity"), f"{grade!r} is not one of {', '.join(SEVERITIES)}"))
+    return {"severity": grade, "access": access, "access_size": size}

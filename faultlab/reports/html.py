@@ -128,7 +128,7 @@ def _verdict_panel(result: CaseRun | None, variant: str, case: CaseRecord | None
     parts = [
         f'<div class="verdict {"pass" if passed else "fail"} {"fault" if v.kind != "ok" else "ok"}" '
         f'data-variant="{variant}" data-kind="{_e(v.kind)}">',
-        f'<h4>{variant} <span class="kind">{_e(v.kind)}</span> <span class="judged">{_e(judged)}</span></h4>',
+        f'<h4>{variant} <span class="kind">{_e(v.kind)}</span>{_severity(v)} <span class="judged">{_e(judged)}</span></h4>',
         f'<p class="summary">{_e(v.summary)}</p>',
         f'<p class="meta">{_e(status)} · {v.duration_s:.2f} s · isolation {_e(v.isolation)}'
         f'{" · " + _e(v.cwe) if v.cwe else ""}<br>signature <code class="signature">{_e(v.signature)}</code></p>',
@@ -172,10 +172,25 @@ def _lesson(e: CaseRecord) -> str:
 
 
 def _badge(sanitizer: str, pair: dict[str, CaseRun]) -> str:
-    """``asan: broken heap-use-after-free · fixed ok``, green when both came out as declared."""
+    """``asan: broken heap-use-after-free · fixed ok``, green when both came out as declared; edged by the worst severity."""
     observed = " · ".join(f"{variant} {pair[variant].observed}" for variant in VARIANTS if variant in pair)
     status = "pass" if all(r.passed for r in pair.values()) else "fail"
-    return f'<span class="badge {status}">{_e(sanitizer)}: {_e(observed)}</span>'
+    worst = max((r.verdict.severity for r in pair.values()), key=lambda grade: _SEVERITY_RANK.get(grade, 0), default="none")
+    if worst == "none":
+        return f'<span class="badge {status}">{_e(sanitizer)}: {_e(observed)}</span>'
+    return (f'<span class="badge {status} sev-{_e(worst)}" title="severity {_e(worst)}">'
+            f'{_e(sanitizer)}: {_e(observed)}</span>')
+
+
+_SEVERITY_RANK = {"none": 0, "low": 1, "medium": 2, "high": 3}
+
+
+def _severity(v: Verdict) -> str:
+    """The verdict's grade as a small badge (none shows nothing), with the access that raised it."""
+    if v.severity == "none":
+        return ""
+    access = f" {v.access}" if v.access else ""
+    return f' <span class="severity sev-{_e(v.severity)}">{_e(v.severity)}{_e(access)}</span>'
 
 
 def _card(case_id: str, rows: dict[str, dict[str, CaseRun]], case: CaseRecord | None) -> str:

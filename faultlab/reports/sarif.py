@@ -16,7 +16,7 @@ import dataclasses
 import re
 from pathlib import Path
 
-from ..diagnosis.kinds import CWE_NAMES, KINDS
+from ..diagnosis.kinds import CWE_NAMES, KINDS, severity
 from ..diagnosis.signature import meaningful
 from ..diagnosis.verdict import Frame, Verdict
 from ..lab.results import CaseRecord, CaseRun, Marked, Results, installed_version
@@ -24,10 +24,10 @@ from ..lab.results import CaseRecord, CaseRun, Marked, Results, installed_versio
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 NOT_REPRODUCED = "not-reproduced"
 FINGERPRINT = "faultlabSignature/v1"
-# GitHub reads 9.0+ as critical, 7.0-8.9 high, 4.0-6.9 medium. Memory corruption is high; the rest medium.
-_SEVERITY_HIGH = {"heap-use-after-free", "double-free", "heap-buffer-overflow", "stack-buffer-overflow",
-                  "global-buffer-overflow", "heap-corruption", "invalid-free", "use-after-poison",
-                  "stack-use-after-return", "stack-use-after-scope", "segv"}
+# A verdict's severity (ClusterFuzz's grade, docs/taxonomy.md) as GitHub's security-severity score, which
+# reads 9.0+ as critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low; and as the result's level.
+SECURITY_SEVERITY = {"high": "8.1", "medium": "5.5", "low": "3.0"}
+LEVELS = {"high": "error", "medium": "error", "low": "warning", "none": "warning"}
 
 
 def _cwe_number(cwe: str | None) -> str | None:
@@ -50,7 +50,8 @@ def _rule(kind: str) -> dict:
         return {"id": kind, "name": "".join(part.capitalize() for part in kind.split("-")),
                 "shortDescription": {"text": f"{kind}, a kind this version of faultlab does not describe."},
                 "defaultConfiguration": {"level": "warning"}, "properties": {"tags": ["faultlab"]}}
-    tags = ["faultlab", info.mode] + (["security"] if info.security else [])
+    grade = severity(kind)
+    tags = ["faultlab", info.mode] + (["security"] if grade != "none" else [])
     rule = {
         "id": kind,
         "name": "".join(part.capitalize() for part in kind.split("-")),
@@ -58,15 +59,15 @@ def _rule(kind: str) -> dict:
         "fullDescription": {"text": info.description},
         "help": {"text": f"{info.description} Run 'faultlab explain CASE_ID' for the case's rule, "
                          f"decisive lines and fix."},
-        "defaultConfiguration": {"level": "error" if info.security else "warning"},
+        "defaultConfiguration": {"level": LEVELS[grade]},
         "properties": {"tags": tags, "precision": "very-high"},
     }
     number = _cwe_number(info.cwe)
     if number:
         tags.append(f"external/cwe/cwe-{number}")
         rule["relationships"] = [{"target": {"id": number, "toolComponent": {"name": "CWE"}}, "kinds": ["superset"]}]
-    if info.security:
-        rule["properties"]["security-severity"] = "8.1" if kind in _SEVERITY_HIGH else "5.5"
+    if grade in SECURITY_SEVERITY:
+        rule["properties"]["security-severity"] = SECURITY_SEVERITY[grade]
     return rule
 
 
@@ -165,7 +166,8 @@ def _result(result: CaseRun, case: CaseRecord | None, rule_index: dict[str, int]
     passed = result.passed  # kind and pins held
     text = f"{result.case_id}, {result.variant} variant under {result.sanitizer}: {verdict.summary}"
     text += " (as the catalog declares)" if passed else f" (the catalog declares {expected})"
-    level = "error" if (KINDS.get(kind) and KINDS[kind].security) or not passed else "warning"
+    # The verdict's own grade: a WRITE raises its kind's (the rule's) by one level.
+    level = LEVELS.get(verdict.severity, "warning") if passed else "error"
     out: dict = {
         "ruleId": rule_id, "ruleIndex": rule_index[rule_id], "kind": "fail", "level": level,
         "message": {"text": text},
@@ -174,8 +176,13 @@ def _result(result: CaseRun, case: CaseRecord | None, rule_index: dict[str, int]
             "case": result.case_id, "runtime": case.runtime if case else "cpython",
             "variant": result.variant, "sanitizer": result.sanitizer, "expected": result.expected, "expectation": expected, "observed": kind, "passed": passed, "signature": verdict.signature,
             "evidence": list(verdict.evidence)[:6], "durationSeconds": verdict.duration_s,
+            "severity": verdict.severity,
         },
     }
+    if verdict.access:
+        out["properties"]["access"] = verdict.access + (f" of size {verdict.access_size}" if verdict.access_size else "")
+    if verdict.severity in SECURITY_SEVERITY:
+        out["properties"]["security-severity"] = SECURITY_SEVERITY[verdict.severity]
     files = _files_by_name(case)
     marks = case.marks if case else ()
     primary = _primary_flaw(case, verdict, case.flaws) if case else None

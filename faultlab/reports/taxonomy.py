@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 
-from ..diagnosis.kinds import KINDS, MODES
+from ..diagnosis.kinds import KINDS, MODES, SEVERITIES, SEVERITY_NOTES, SEVERITY_SOURCES
 from ..diagnosis.sources import MARKERS, SOURCES
+from ..diagnosis.sources._schema import ABNORMAL, ANY
 
 REGENERATE = "python -m faultlab.reports.taxonomy > docs/taxonomy.md"
 
@@ -53,6 +54,25 @@ def _sources_section(numbers: dict[int, int]) -> list[str]:
     return lines
 
 
+def _severity_section() -> list[str]:
+    """The severity table: each grade's kinds, the rule for WRITE, the sources, and the grades that are faultlab's own."""
+    lines = ["# Severity", "",
+             "Every verdict has a `severity` (high, medium, low or none) and, where its report names one, an",
+             "`access` (READ or WRITE, and its size). The grade is ClusterFuzz's: the kind's grade below,",
+             "raised one level for a WRITE, to high at most (a heap-buffer-overflow WRITE is high, a READ",
+             "medium). `none` is not a security issue; `security` is true for every other grade. SARIF",
+             "results carry it as their `level` (high and medium: error; low and none: warning) and",
+             "`security-severity` (8.1, 5.5, 3.0); the HTML report as a badge.", "",
+             "| severity | kinds |", "|---|---|"]
+    for grade in SEVERITIES:
+        names = [f"`{k.name}`" for k in KINDS.values() if k.base_severity == grade]
+        lines.append(f"| {grade} | {', '.join(names) or '-'} |")
+    lines += ["", "Where ClusterFuzz grades no such crash, the grade is faultlab's, by analogy:", ""]
+    lines += [f"- `{name}`: {why}." for name, why in SEVERITY_NOTES.items() if name in KINDS]
+    lines += ["", "Sources:", ""] + [f"- {source}" for source in SEVERITY_SOURCES] + [""]
+    return lines
+
+
 def render() -> str:
     """The whole document: a summary table, each kind with the markers that decide it, then each report source."""
     declared = _declared_in()
@@ -67,15 +87,25 @@ def render() -> str:
         "parentheses) on the child's stderr, then stdout; the first that matches decides the kind.",
         "Markers without a pattern are decided by how the child ended, once no pattern matched.",
         "",
-        "| kind | mode | CWE | security |",
+        "A marker decides only when the way the program ended agrees with it: by default a report",
+        "decides a run that ended abnormally (a signal, a non-zero exit status, the watchdog); one",
+        "marked *also at exit status 0* decides whatever the ending. A saved log read by",
+        "`faultlab triage` knows neither exit status nor signal: a fatal report (every marker not",
+        "marked otherwise) is taken as the proof that the program ended there, and one marked",
+        "*not fatal by itself* (a traceback a program may print and go on) decides only when a",
+        "fatal report shows in the same log. With no decisive marker, a log is `ok`.",
+        "",
+        "| kind | mode | CWE | severity |",
         "|---|---|---|---|",
     ]
     for kind in KINDS.values():
-        lines.append(f"| [`{kind.name}`](#{kind.name}) | {kind.mode} | {kind.cwe or '-'} | {'yes' if kind.security else 'no'} |")
+        lines.append(f"| [`{kind.name}`](#{kind.name}) | {kind.mode} | {kind.cwe or '-'} | {kind.base_severity} |")
     lines += ["", "Modes: " + ", ".join(f"`{m}`" for m in MODES) + ".", ""]
+    lines += _severity_section()
     for kind in KINDS.values():
         lines += [f"## {kind.name}", ""]
-        lines.append(f"mode `{kind.mode}`, {kind.cwe or 'no CWE'}, {'security-relevant' if kind.security else 'not a security issue by itself'}.")
+        grade = f"severity {kind.base_severity}" if kind.base_severity != "none" else "not a security issue by itself"
+        lines.append(f"mode `{kind.mode}`, {kind.cwe or 'no CWE'}, {grade}.")
         lines += ["", kind.description, ""]
         for number, marker in enumerate(MARKERS, 1):
             if marker.kind != kind.name:
@@ -83,6 +113,10 @@ def render() -> str:
             label = f"- ({number}) **{marker.source}** ({declared[id(marker)]}):"
             if marker.mode:
                 label += f" mode `{marker.mode}`:"
+            if marker.ending == ANY:
+                label += " also at exit status 0:"
+            elif marker.ending == ABNORMAL:
+                label += " not fatal by itself:"
             if marker.pattern:
                 lines.append(f"{label} {_code(marker.pattern)}")
                 if marker.condition:

@@ -49,8 +49,12 @@ def format_verdict(verdict: Verdict, *, title: str = "") -> str:
     lines = []
     head = f"{title}: " if title else ""
     lines.append(f"{head}{verdict.kind} [{verdict.mode}{', ' + verdict.cwe if verdict.cwe else ''}]  signature {verdict.signature}")
+    if verdict.severity != "none" or verdict.access:
+        access = f", {verdict.access}" + (f" of size {verdict.access_size}" if verdict.access_size else "") if verdict.access else ""
+        lines.append(f"  severity {verdict.severity}{access}")
     lines.append(f"  {verdict.summary}")
-    status = f"signal {verdict.signal}" if verdict.signal else f"exit status {verdict.exit_code}"
+    status = (f"signal {verdict.signal}" if verdict.signal else f"exit status {verdict.exit_code}"
+              if verdict.exit_code is not None else "ending unknown (a saved log)")
     lines.append(f"  {status}, {verdict.duration_s:.2f} s, sanitizer {verdict.sanitizer}, isolation {verdict.isolation}")
     if verdict.evidence:
         lines.append("  evidence:")

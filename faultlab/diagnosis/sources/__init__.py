@@ -30,8 +30,8 @@ __all__ = [
     "signal_kinds", "source_modules",
 ]
 
-# A frame without a name (an unsymbolized address, an empty module) names no bug, whoever printed it.
-_NAMELESS_MODULES = (r"\?\?", r"$")
+# A frame without a name (an unsymbolized address, code no module owns) names no bug, whoever printed it.
+_NAMELESS_MODULES = (r"\?\?$",)
 _NAMELESS_FUNCTIONS = (r"<null>", r"\?\?")
 
 

@@ -5,6 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+# What a marker needs of the way the program ended before its text decides (``Marker.ending``).
+# A program can print anything: "double free or corruption" on stdout, then exit 0, is a
+# quotation, not a double free. Text decides a crash only when the ending agrees with it.
+FATAL = "fatal"  # its writer ends the program because of it (aborts, or exits non-zero, now or at exit)
+ABNORMAL = "abnormal"  # it may be printed by a program that goes on (a caught exception's traceback)
+ANY = "any"  # its writer goes on, and status 0 belongs to the kind (a swallowed callback exception)
+ENDINGS = (FATAL, ABNORMAL, ANY)
+
 
 @dataclass(frozen=True)
 class Marker:
@@ -25,7 +33,11 @@ class Marker:
     condition: str = ""
     precedence: int = field(kw_only=True)
     mode: str | None = field(default=None, kw_only=True)
-    needs_failure: bool = field(default=False, kw_only=True)
+    # FATAL and ABNORMAL decide only a run that ended abnormally (a signal, a non-zero status,
+    # the watchdog). Of a log whose ending is unknown (``faultlab triage``), a FATAL report is
+    # itself the proof that the program ended there; an ABNORMAL one decides only when some
+    # FATAL report shows too. ANY decides whatever the ending.
+    ending: str = field(default=FATAL, kw_only=True)
 
     @property
     def regex(self) -> re.Pattern | None:
@@ -50,6 +62,11 @@ class Reading:
     place: object = None  # a verdict.Frame
     evidence: tuple[str, ...] = ()
     signature: tuple[str, ...] = ()
+    # A report that names its kind only in its body (libFuzzer's "deadly signal" under an
+    # abort, a C++ terminate under ASan's ABRT) refines the marker's kind.
+    kind: str | None = None
+    access: str | None = None  # READ or WRITE, where the report says which
+    access_size: int | None = None  # bytes, where the report says how many
 
 
 @dataclass(frozen=True)

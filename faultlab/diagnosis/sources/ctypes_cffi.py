@@ -6,15 +6,15 @@ libffi's, are the call machinery between Python and C.
 
 from __future__ import annotations
 
-from ._schema import Marker, RuntimePath
+from ._schema import ANY, Marker, RuntimePath
 
 MARKERS = (
     Marker("swallowed-exception", "ctypes", r"Exception ignored on calling ctypes callback function.*",
            "Exception ignored on calling ctypes callback function: <function on_item at 0x7f>",
-           precedence=410),
+           precedence=410, ending=ANY),
     Marker("swallowed-exception", "cffi", r"(?:Exception ignored from cffi callback|From cffi callback).*",
            "From cffi callback <function on_item at 0x7f>:",
-           precedence=420),
+           precedence=420, ending=ANY),
 )
 
 RUNTIME_PATHS = (

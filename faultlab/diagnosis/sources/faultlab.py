@@ -7,19 +7,21 @@ file lies, never by its name: renaming or splitting a faultlab module changes no
 
 from __future__ import annotations
 
-from ._schema import Marker, RuntimePath
+from ._schema import ANY, Marker, RuntimePath
 
 MARKERS = (
-    # The program's own oracle, raised on purpose (``faultlab.Detected``).
+    # The program's own oracle, raised on purpose (``faultlab.Detected``). Its word decides
+    # however the program ended: raised in a ctypes callback, it is printed and swallowed,
+    # and the program exits 0.
     Marker("swallowed-error", "faultlab", r"Detected: swallowed-error: .*",
            "faultlab.Detected: swallowed-error: write() returned -1 (ENOSPC) and 12 bytes were lost",
-           precedence=10),
+           precedence=10, ending=ANY),
     Marker("silent-corruption", "faultlab", r"Detected: silent-corruption: .*",
            "faultlab.Detected: silent-corruption: round trip changed '😀' into '\\udcf0...'",
-           precedence=20),
+           precedence=20, ending=ANY),
     Marker("abi-mismatch", "faultlab", r"Detected: abi-mismatch: .*",
            "faultlab.Detected: abi-mismatch: asked for OP_SCALE (1), library performed OP_NEGATE",
-           precedence=30),
+           precedence=30, ending=ANY),
     # Decided by the watchdog, once no pattern matched.
     Marker("deadlock", "faultlab", None, "every thread blocked in futex_wait / pthread_mutex_lock / take_gil",
            "the watchdog fired and every thread was blocked on a lock, condition, futex or the GIL",

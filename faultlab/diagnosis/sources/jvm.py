@@ -25,7 +25,7 @@ import re
 
 from ..verdict import Frame
 from ._frames import module_name
-from ._schema import Marker, Reading
+from ._schema import ANY, Marker, Reading
 
 MARKERS = (
     # Modified UTF-8 / CESU-8 bytes met by a strict decoder.
@@ -40,7 +40,8 @@ MARKERS = (
            "FATAL ERROR in native method: Bad global or local ref passed to JNI", precedence=442, mode="lifetime"),
     Marker("ffi-rule-violation", "xcheck-jni",
            r"^WARNING in native method: JNI call made (?:with exception pending|without checking exceptions when required to).*",
-           "WARNING in native method: JNI call made with exception pending", precedence=443, mode="swallowed-error"),
+           "WARNING in native method: JNI call made with exception pending", precedence=443, mode="swallowed-error",
+           ending=ANY),  # the VM warns and goes on
     Marker("ffi-rule-violation", "xcheck-jni", r"^FATAL ERROR in native method: .*",
            "FATAL ERROR in native method: JNI received a null class", precedence=444),
     # The FFM API (Panama): an exception escaped an upcall into C frames, which cannot unwind, so

@@ -1,6 +1,9 @@
 """ThreadSanitizer: its warnings about races and locks, its fatal errors, and a shadow it could not map.
 
 Its frames use asan.py's syntax without the address (``#0 bump /tmp/uaf.c:6 (libuaf.so+0x1228)``).
+TSan reports and goes on, and exits 66 at the end (``exitcode``), or aborts at the first report
+under ``halt_on_error=1``: either way its report is fatal. Its allocator's limits are
+sanitizer_common's, in asan.py.
 """
 
 from __future__ import annotations
@@ -19,9 +22,6 @@ MARKERS = (
            "WARNING: ThreadSanitizer: heap-use-after-free (pid=20)", precedence=300),
     Marker("double-free", "tsan", r"WARNING: ThreadSanitizer: double lock of a mutex.*",
            "WARNING: ThreadSanitizer: double lock of a mutex (pid=20)", precedence=310),
-    Marker("oom", "tsan", r"ERROR: ThreadSanitizer: (?:out of memory|requested allocation size .* exceeds).*",
-           "==14188==ERROR: ThreadSanitizer: requested allocation size 0x40000001 exceeds maximum supported size of 0x10000000",
-           precedence=320),
 )
 
 RUNTIME_MODULES = (r"libtsan",)
