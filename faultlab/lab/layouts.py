@@ -30,6 +30,7 @@ MAX_HEADER = 64 * 1024  # the catalog's headers are under 1 KiB
 MAX_DECLARATIONS = 32  # diffs kept per header pair
 MAX_SLOTS = 64  # fields, parameters or enumerators kept per declaration
 MAX_NAME = 120
+MAX_SIZE = 1 << 40  # bytes: a larger struct is a hostile header's, and cffi's arithmetic wraps past 2**63
 PARSE_TIMEOUT_S = 20.0
 PARSE_MEMORY = 1 << 30
 _VERSION_DIR = re.compile(r"v(\d+)")
@@ -155,6 +156,9 @@ def _struct(ffi, kind: str, name: str, ctype) -> Declaration:
         size = None if bits else _sized(ffi, field.type)
         slots.append(Slot(_short(field_name or "(anonymous)"), _short(field.type.cname + bits), field.offset, size))
     size = _sized(ffi, ctype)
+    if size is not None and not (0 <= size <= MAX_SIZE and all(
+            s.offset is not None and 0 <= s.offset and s.offset + (s.size or 0) <= size for s in slots)):
+        raise ValueError(f"{name}: a layout no compiler would give (size {size})")  # cffi wraps around past 2**63
     return Declaration(kind, _short(name), size, ffi.alignof(ctype) if size is not None else None, tuple(slots))
 
 

@@ -136,7 +136,7 @@ def _ruler_html(r: Ruler, fields: StructOnRuler | None = None) -> str:
             tag = fields.layout.old_label if version == "old" else fields.layout.new_label
             slots = "".join(
                 bar(fields.struct_start + s.offset, fields.struct_start + s.offset + s.size,
-                    "field outside" if version != fields.block_version and s.name in outside else "field",
+                    "field past-end" if version != fields.block_version and s.name in outside else "field",
                     s.name, f"{tag} {s.name}: {s.type}, offset {s.offset}, {s.size} B")
                 for s in declaration.slots if s.offset is not None and s.size)
             lanes += (f'<div class="lane" data-version="{_e(tag)}"><p class="lane-caption">{_e(tag)} {_e(declaration.name)} '
@@ -200,7 +200,7 @@ def _race_html(race: RacePair) -> str:
 
 # -- a layout diff (ABI drift) -------------------------------------------------------------------
 
-def _cell(declaration: Declaration, slot: Slot | None) -> str:
+def cell_text(declaration: Declaration, slot: Slot | None) -> str:
     """One version of a slot in words: ``[4, 8) int32_t``, ``int64_t, 8 B``, ``= 2``; "-" when it is absent."""
     if slot is None:
         return "-"
@@ -236,8 +236,8 @@ def _lanes_html(diff: LayoutDiff) -> str:
 def _layout_html(diff: LayoutDiff) -> str:
     rows = "".join(
         f'<tr class="slot{" changed" if row.change else ""}" data-name="{_e(row.name)}" data-change="{_e(row.change)}">'
-        f'<th scope="row"><code>{_e(row.name)}</code></th><td>{_e(_cell(diff.old, row.old))}</td>'
-        f'<td>{_e(_cell(diff.new, row.new))}</td><td class="change">{_e(row.change)}</td></tr>' for row in diff.rows)
+        f'<th scope="row"><code>{_e(row.name)}</code></th><td>{_e(cell_text(diff.old, row.old))}</td>'
+        f'<td>{_e(cell_text(diff.new, row.new))}</td><td class="change">{_e(row.change)}</td></tr>' for row in diff.rows)
     sizes = "" if diff.kind == "function" else f" · {_e(_size_words(diff.old))} → {_e(_size_words(diff.new))}"
     lanes = _lanes_html(diff) if diff.kind in ("struct", "union") else ""
     return (f'<h5>layout diff: <code>{_e(diff.name)}</code> <span class="muted">{_e(diff.old_label)} → '
@@ -349,7 +349,7 @@ def layout_text(diff: LayoutDiff) -> list[str]:
     sizes = "" if diff.kind == "function" else f": {diff.old_label} {_size_words(diff.old)}, {diff.new_label} {_size_words(diff.new)}"
     rows = diff.rows
     name_width = min(max((len(r.name) for r in rows), default=4), 20)
-    cells = [(_cell(diff.old, r.old), _cell(diff.new, r.new)) for r in rows]
+    cells = [(cell_text(diff.old, r.old), cell_text(diff.new, r.new)) for r in rows]
     cell_width = min(max((len(c) for pair in cells for c in pair), default=4), 24)
     lines = [f"layout diff of {diff.name}{sizes}",
              f"  {'':<{name_width}}  {diff.old_label[:cell_width]:<{cell_width}}  {diff.new_label[:cell_width]:<{cell_width}}"]
