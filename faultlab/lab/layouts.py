@@ -75,7 +75,7 @@ class Row:
 
     @property
     def change(self) -> str:
-        """"" when it stayed, else "added", "removed", "moved", "resized", "retyped" or "renumbered" (first that applies)."""
+        """Empty when it stayed, else "added", "removed", "moved", "resized", "retyped" or "renumbered" (first that applies)."""
         if self.old is None:
             return "added"
         if self.new is None:
