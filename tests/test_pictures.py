@@ -4,7 +4,8 @@ The first part runs the catalog's broken variants (the cases whose kind has a pi
 and checks each picture against the verdict it came from; the second hands the drawing
 code verdicts whose labels carry markup, quotes, control characters and huge counts; the
 last renders the report of a real run in headless chromium, checks each picture's
-elements against the verdicts, and keeps screenshots (tests/chromium.py,
+elements against the verdicts (and each ABI drift's layout diff against its case record),
+and keeps screenshots (tests/chromium.py,
 ``$FAULTLAB_ARTIFACTS``).
 """
 
@@ -21,7 +22,7 @@ from chromium import CHROMIUM, Chromium, Page
 from command_line import fail_message, faultlab, run_pytest
 
 from faultlab.diagnosis.verdict import Frame, LockWait, ReportStack, Verdict
-from faultlab.lab.pictures import KINDS_WITH_PICTURES, picture
+from faultlab.lab.pictures import KINDS_WITH_PICTURES, StructOnRuler, picture
 from faultlab.lab.results import load
 from faultlab.reports import pictures as drawing
 
@@ -190,6 +191,7 @@ def test_the_report_shows_each_picture_as_its_verdict_says(catalog_run, tmp_path
         page = Page(browser)
         page.open(html)
         page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        laid_out = set()
         for run in broken_runs(results):
             drawn = run.picture
             section = (f'#case-{run.case_id.replace("/", "-")} section.pair[data-sanitizer="{run.sanitizer}"] '
@@ -210,6 +212,18 @@ def test_the_report_shows_each_picture_as_its_verdict_says(catalog_run, tmp_path
                 beyond = page.evaluate(f"document.querySelector({json.dumps(section + ' .ruler')}).dataset.beyond")
                 legend = page.evaluate(f"document.querySelector({json.dumps(section + ' .outside')}).textContent")
                 assert int(beyond) == drawn.beyond and legend.startswith(f"reaches {drawn.beyond} byte")
+                record = results.cases.get(run.case_id)
+                fields = drawing.with_layouts(drawn, record.layouts if record else ())
+                if isinstance(fields, StructOnRuler):  # an ABI drift's overflow: both versions' fields on the ruler
+                    shown = page.evaluate(f"""Array.from(document.querySelectorAll({json.dumps(section + ' .struct-lanes .lane')}))
+                        .map(l => [l.dataset.version, Array.from(l.querySelectorAll('.field')).map(f => f.textContent),
+                                   Array.from(l.querySelectorAll('.field.past-end')).map(f => f.textContent)])""")
+                    versions = {"old": (fields.layout.old_label, fields.layout.old),
+                                "new": (fields.layout.new_label, fields.layout.new)}
+                    block, other = versions[fields.block_version], versions["new" if fields.block_version == "old" else "old"]
+                    assert shown == [[block[0], [f.name for f in block[1].slots], []],
+                                     [other[0], [f.name for f in other[1].slots], list(fields.fields_outside)]], shown
+                    laid_out.add((run.case_id, run.sanitizer))
             elif drawn.picture == "byte-strip":
                 marked = page.evaluate(f"document.querySelectorAll({json.dumps(section + ' td.differs')}).length")
                 assert marked == 3 * sum(c.differs for c in drawn.cells), run.case_id
@@ -217,6 +231,20 @@ def test_the_report_shows_each_picture_as_its_verdict_says(catalog_run, tmp_path
                 sides = page.evaluate(f"document.querySelectorAll({json.dumps(section + ' .access')}).length")
                 assert sides == 2
             keep(page, tmp_path, f"picture-{run.case_id.replace('/', '-')}-{run.sanitizer}", section)
+        assert ("abi-drift/struct-read-past-end", "asan") in laid_out, laid_out
+        for case_id, record in results.cases.items():  # the layout diffs, from the records alone
+            for diff in record.layouts:
+                table = f'#case-{case_id.replace("/", "-")} .lesson table.layout-diff[data-name={json.dumps(diff.name)}]'
+                rows = page.evaluate(f"""Array.from(document.querySelectorAll({json.dumps(table + ' tr.slot')}))
+                    .map(r => [r.dataset.name, r.dataset.change, Array.from(r.cells).slice(1, 3).map(c => c.textContent)])""")
+                assert rows == [[r.name, r.change, [drawing.cell_text(diff.old, r.old), drawing.cell_text(diff.new, r.new)]]
+                                for r in diff.rows], (case_id, rows)
+                assert any(r[1] for r in rows), (case_id, rows)
+                keep(page, tmp_path, f"layout-{case_id.replace('/', '-')}",
+                     f'#case-{case_id.replace("/", "-")} .lesson .picture[data-picture="layout-diff"]')
+        assert {case_id for case_id, record in results.cases.items() if record.layouts} >= {
+            "abi-drift/struct-read-past-end", "abi-drift/struct-field-inserted", "abi-drift/return-widened",
+            "abi-drift/enum-renumbered"}
         assert page.errors() == []
     finally:
         browser.close()

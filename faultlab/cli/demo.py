@@ -22,7 +22,8 @@ from ..lab.isolation import policy
 from ..lab.lessons import Marked, marked_lines
 from ..lab.pictures import picture
 from ..lab.results import CaseRun
-from ..reports.pictures import to_text
+from ..lab.layouts import LayoutDiff
+from ..reports.pictures import to_text, with_layouts
 from ..reports.terminal import fit, printable
 from ..diagnosis.kinds import MODES
 from .progress import Palette, Progress, colour_enabled, terminal_width
@@ -68,8 +69,16 @@ class DemoView:
             lines += [self.p.dim(x) for x in fit(printable(f"{m.tag}: {m.note}"), self.width, "      ")]
         return lines
 
-    def verdict(self, result: CaseResult) -> list[str]:
-        """The verdict's lines; every string that came from the child is made printable before it is coloured."""
+    def layouts(self, layouts: tuple[LayoutDiff, ...]) -> list[str]:
+        """What drifted between the versions of the case's headers, as compact tables (``to_text`` makes them printable)."""
+        return [self.p.dim(line) if i == 0 else line for diff in layouts
+                for i, line in enumerate(to_text(diff, self.width, "  "))]
+
+    def verdict(self, result: CaseResult, layouts: tuple[LayoutDiff, ...] = ()) -> list[str]:
+        """The verdict's lines; every string that came from the child is made printable before it is coloured.
+
+        ``layouts``, the case's recorded layout diffs, put a drifted struct's fields on a ruler that fits it.
+        """
         v = result.verdict
         p = self.p
         if result.passed:
@@ -96,7 +105,7 @@ class DemoView:
             lines += fit(printable(f"Python  {python_top[0]}"), self.width, "    ")
         for frame in native_top:
             lines += fit(printable(f"native  {frame}"), self.width, "    ")
-        drawn = picture(v)
+        drawn = with_layouts(picture(v), layouts)
         if drawn is not None:  # the picture says what the thread lines would, better
             return lines + [p.dim(line) if i == 0 else line for i, line in enumerate(to_text(drawn, self.width))]
         for thread in [printable(t) for t in v.threads if printable(t) != decisive][:2]:
@@ -117,9 +126,12 @@ def _show_case(case: catalog.Case, config: str, view: "DemoView", progress: Prog
     """Show the bug, run the broken variant, show the fix, run the fixed one: (runs as declared, unexpected)."""
     declared = unexpected = 0
     marks = marked_lines(case)
+    layouts = lessons.layout_diffs(case)
     for variant in catalog.VARIANTS:
         tag, label = ("FLAW", "bug") if variant == "broken" else ("FIX", "fix")
         for line in view.marked(label, [m for m in marks if m.tag == tag]):
+            progress.echo(line)
+        for line in view.layouts(layouts) if variant == "broken" else ():
             progress.echo(line)
         progress.start(f"{case.id}: {variant} under {config}")
         try:
@@ -133,7 +145,7 @@ def _show_case(case: catalog.Case, config: str, view: "DemoView", progress: Prog
         if ran is not None:
             ran.append(CaseRun(result.case_id, result.variant, result.sanitizer, result.expected, result.passed,
                                result.verdict))
-        for line in view.verdict(result):
+        for line in view.verdict(result, layouts):
             progress.echo(line)
         declared += result.passed
         unexpected += not result.passed

@@ -6,6 +6,7 @@ import json
 
 from ..lab import catalog
 from ..lab.lessons import explain
+from ..reports.pictures import to_text
 from ..reports.terminal import format_explanation
 from . import EXIT_OK, UsageError
 
@@ -22,5 +23,11 @@ def explain_case(args) -> int:
     if args.width < 40:
         raise UsageError("--width must be at least 40 columns")
     explanation = explain(catalog.find(args.case_id))
-    print(json.dumps(explanation.to_dict(), indent=1) if args.json else format_explanation(explanation, args.width))
+    if args.json:
+        print(json.dumps(explanation.to_dict(), indent=1))
+        return EXIT_OK
+    print(format_explanation(explanation, args.width))
+    if explanation.layouts:  # what drifted between the case's headers, laid out by cffi
+        print("\nWhat drifted between the headers:")
+        print("\n".join(line.rstrip() for diff in explanation.layouts for line in to_text(diff, args.width, "  ")))
     return EXIT_OK

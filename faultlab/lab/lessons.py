@@ -5,7 +5,9 @@ lines (``# FLAW:`` in drivers, ``/* FLAW: */`` in C, ``// FLAW:`` in Java and Ru
 the binding-side diff; ``#ifdef FAULTLAB_FIXED`` gives the native one, since the fixed
 variant is the same C file compiled with ``-DFAULTLAB_FIXED``. The demo and ``explain``
 show the lines found here, and a results file records them (``record``) for the SARIF
-and HTML reporters, so every face shows the same lines.
+and HTML reporters, so every face shows the same lines. Where the case owns a header in
+two versions (``include/v1/sensor.h`` beside ``include/v2/sensor.h``), the record keeps
+the layouts of the declarations that drifted (``faultlab.lab.layouts``).
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..diagnosis.kinds import CWE_NAMES, MODE_RULES
-from . import catalog
+from . import catalog, layouts
 from .build import native_root, project_root
 from .expect import Expect
+from .layouts import LayoutDiff
 from .results import CaseRecord, Marked
 
 
@@ -161,6 +164,14 @@ def native_diffs(case: catalog.Case) -> list[tuple[str, str]]:
     return diffs
 
 
+def layout_diffs(case: catalog.Case) -> tuple[LayoutDiff, ...]:
+    """Each declaration that drifted between the versions of a header the case owns: v1 against the v2 it builds with."""
+    found: list[LayoutDiff] = []
+    for old, new in layouts.version_pairs(p for p in native_files(case) if p.suffix == ".h"):
+        found += layouts.diff_headers(old, new, old_label=old.parent.name, new_label=new.parent.name, relative=relative)
+    return tuple(found)
+
+
 def driver_diff(case: catalog.Case) -> str:
     """A unified diff from the broken driver to the fixed one; whole functions when they are short."""
     sources = {}
@@ -193,6 +204,7 @@ class Explanation:
     driver_diff: str
     native_diffs: tuple[tuple[str, str], ...]
     runtime: str = "cpython"
+    layouts: tuple[LayoutDiff, ...] = ()
 
     def to_dict(self) -> dict:
         data = dataclasses.asdict(self)
@@ -200,6 +212,7 @@ class Explanation:
         data["expect"] = {sanitizer: e.kind for sanitizer, e in self.expect.items()}
         data["pins"] = {sanitizer: e.pins() for sanitizer, e in self.expect.items() if e.pins()}
         data["native_diffs"] = [{"path": p, "diff": d} for p, d in self.native_diffs]
+        data["layouts"] = [diff.to_dict() for diff in self.layouts]
         return data
 
 
@@ -209,7 +222,7 @@ def explain(case: catalog.Case) -> Explanation:
         id=r.id, title=r.title, mode=r.mode, cwe=r.cwe, cwe_name=r.cwe_name, rule=r.rule, explanation=r.explanation,
         expect={sanitizer: Expect(kind, **r.pins.get(sanitizer, {})) for sanitizer, kind in r.expect.items()},
         fix_in=r.fix_in, source=r.source, flaws=r.flaws, fixes=r.fixes,
-        driver_diff=r.driver_diff, native_diffs=r.native_diffs, runtime=r.runtime,
+        driver_diff=r.driver_diff, native_diffs=r.native_diffs, runtime=r.runtime, layouts=r.layouts,
     )
 
 
@@ -225,4 +238,5 @@ def record(case: catalog.Case) -> CaseRecord:
         marks=tuple(marked_lines(case)),
         files=tuple(relative(p) for p in ([Path(case.source)] if case.source else []) + natives),
         driver_diff=driver_diff(case), native_diffs=tuple(native_diffs(case)), runtime=case.runtime,
+        layouts=layout_diffs(case),
     )

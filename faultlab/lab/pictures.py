@@ -10,7 +10,12 @@ failing position) and a ``RacePair`` for data races (the two accesses, the locks
 held). ``picture(verdict)`` chooses by the verdict's kind and reads only the verdict:
 its evidence, stacks, report stacks and lock waits; never the case. Everything is
 bounded (nodes, frames, bytes, label lengths), since all of it came from a child's output.
-Rendering (SVG, HTML, terminal text) is ``faultlab.reports.pictures``'s.
+
+ABI drift's layout diff (``faultlab.lab.layouts.LayoutDiff``) is a fact about two headers,
+recorded with the case, not read from a run; ``struct_on_ruler`` lays a recorded struct's
+fields on a verdict's ruler when the block is exactly one version of the struct and the
+access lands inside the other. Rendering (SVG, HTML, terminal text) is
+``faultlab.reports.pictures``'s.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from dataclasses import dataclass
 from ..diagnosis.signature import meaningful
 from ..diagnosis.verdict import Verdict
 from . import mutf8
+from .layouts import Declaration, LayoutDiff
 
 MAX_LABEL = 120
 MAX_NODES = 40
@@ -224,6 +230,58 @@ def _ruler(verdict: Verdict) -> Ruler | None:
                  int(located.group(3)), located.group(2), int(located.group(1)))
 
 
+@dataclass(frozen=True)
+class StructOnRuler(_Model):
+    """A ruler whose block ends with one version of a drifted struct: both versions' fields drawn from its start."""
+
+    picture = "ruler"
+    ruler: Ruler
+    layout: LayoutDiff
+    block_version: str  # "old" when the block holds the older struct (the binding allocated it), else "new"
+    struct_start: int  # the address the struct starts at: the block's end less the block version's size
+
+    @property
+    def in_block(self) -> Declaration:
+        return self.layout.old if self.block_version == "old" else self.layout.new
+
+    @property
+    def other(self) -> Declaration:
+        return self.layout.new if self.block_version == "old" else self.layout.old
+
+    @property
+    def fields_outside(self) -> tuple[str, ...]:
+        """The other version's fields the access touched past the block's end: what was read or written out of bounds."""
+        r = self.ruler
+        start, end, block_end = (a - self.struct_start for a in (r.access_start, r.access_end, r.block_end))
+        return tuple(s.name for s in self.other.slots if s.offset is not None and s.size
+                     and s.offset < end and s.offset + s.size > start and s.offset + s.size > block_end)
+
+
+def struct_on_ruler(ruler: Ruler, layouts) -> StructOnRuler | None:
+    """The ruler with a recorded struct's fields, when the overflow is that struct's drift; None when none fits.
+
+    It fits when one version of the struct ends exactly at the block's end (a struct
+    allocated by itself, or at the end of the object that holds it, as cffi's ``ffi.new``
+    does), the other version is larger, and the access reaches past the block's end
+    from the struct's start or from one of the larger version's fields, staying inside
+    it: the library touched the struct as its own header lays it out.
+    """
+    if ruler.access_end <= ruler.block_end:
+        return None
+    for diff in layouts:
+        if diff.kind not in ("struct", "union"):
+            continue
+        for block_version, inside, other in (("old", diff.old, diff.new), ("new", diff.new, diff.old)):
+            if inside.size is None or other.size is None or other.size <= inside.size:
+                continue
+            start = ruler.block_end - inside.size
+            offset = ruler.access_start - start
+            starts = {0} | {s.offset for s in other.slots if s.offset is not None}
+            if start >= ruler.block_start and offset in starts and offset + ruler.access_size <= other.size:
+                return StructOnRuler(ruler, diff, block_version, start)
+    return None
+
+
 # -- byte strip -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -352,7 +410,7 @@ def _race(verdict: Verdict) -> RacePair | None:
 
 # -- choosing ---------------------------------------------------------------------------------------
 
-Picture = WaitForGraph | Lifeline | Ruler | ByteStrip | RacePair
+Picture = WaitForGraph | Lifeline | Ruler | ByteStrip | RacePair | StructOnRuler
 
 _BY_KIND = {
     "deadlock": (_graph_from_waits,),

@@ -27,6 +27,8 @@ from ..diagnosis.configurations import NAMES as CONFIGURATION_NAMES
 from ..diagnosis.kinds import SEVERITIES, severity
 from ..diagnosis.verdict import Frame, LockWait, ReportStack, Verdict
 from .expect import Expect
+from .layouts import KINDS as DECLARATION_KINDS
+from .layouts import Declaration, LayoutDiff, Slot
 
 VERSION = 2  # the "faultlab_results" this module writes; it reads 1 and 2
 MAX_BYTES = 64 * 1024 * 1024
@@ -76,7 +78,7 @@ class Marked:
 
 
 # Fields a case record gained after version 2 was published: a file without them still reads.
-_OPTIONAL_CASE_FIELDS = ("runtime",)
+_OPTIONAL_CASE_FIELDS = ("runtime", "layouts")
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,8 @@ class CaseRecord:
     driver_diff: str = ""
     native_diffs: tuple[tuple[str, str], ...] = ()  # (path, unified diff of the broken build -> the fixed one)
     runtime: str = "cpython"  # the host side of the boundary (catalog.RUNTIMES); absent from older files
+    # Each declaration whose layout differs between two versions of a header the case owns; absent from older files.
+    layouts: tuple[LayoutDiff, ...] = ()
 
     def expectation(self, sanitizer: str, variant: str = "broken") -> str:
         """What the case declared for one run, pins and all: ``heap-use-after-free in rb_checksum (READ)``."""
@@ -117,7 +121,8 @@ class CaseRecord:
     def to_dict(self) -> dict:
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         data.update(expect=dict(self.expect), pins={s: dict(p) for s, p in self.pins.items()}, marks=[m.to_dict() for m in self.marks], files=list(self.files),
-                    native_diffs=[{"path": p, "diff": d} for p, d in self.native_diffs])
+                    native_diffs=[{"path": p, "diff": d} for p, d in self.native_diffs],
+                    layouts=[diff.to_dict() for diff in self.layouts])
         return data
 
     @classmethod
@@ -143,6 +148,8 @@ class CaseRecord:
             files=tuple(_strings(d, "files", where)),
             native_diffs=tuple((_str(item, "path", f"{where}.native_diffs[{i}]"),
                                 _str(item, "diff", f"{where}.native_diffs[{i}]")) for i, item in enumerate(diffs)),
+            layouts=tuple(_layout_diff(item, f"{where}.layouts[{i}]")
+                          for i, item in enumerate(_list(data, "layouts", where) if "layouts" in data else ())),
         )
 
 
@@ -447,6 +454,29 @@ def _lock_wait(data, where: str) -> LockWait:
     return LockWait(_str(d, "thread", where), _str(d, "lock", where), _str(d, "owner", where),
                     *(tuple(_frame(f, f"{where}.{name}[{i}]") for i, f in enumerate(_list(d, name, where)))
                       for name in ("native", "python")))
+
+
+def _slot(data, where: str) -> Slot:
+    d = _object(data, where, ("name", "type", "offset", "size", "value"))
+    return Slot(_str(d, "name", where), _str(d, "type", where),
+                *(_optional_int(d, name, where) for name in ("offset", "size", "value")))
+
+
+def _declaration(data, where: str) -> Declaration:
+    d = _object(data, where, ("kind", "name", "size", "align", "slots"))
+    kind = _str(d, "kind", where)
+    if kind not in DECLARATION_KINDS:
+        raise ResultsError(_at(_join(where, "kind"), f"{kind!r} is not one of {', '.join(DECLARATION_KINDS)}"))
+    return Declaration(kind, _str(d, "name", where), _optional_int(d, "size", where), _optional_int(d, "align", where),
+                       tuple(_slot(s, f"{where}.slots[{i}]") for i, s in enumerate(_list(d, "slots", where))))
+
+
+def _layout_diff(data, where: str) -> LayoutDiff:
+    d = _object(data, where, ("picture", "old_header", "new_header", "old_label", "new_label", "old", "new"))
+    if d["picture"] != LayoutDiff.picture:
+        raise ResultsError(_at(_join(where, "picture"), f"{d['picture']!r} is not {LayoutDiff.picture!r}"))
+    return LayoutDiff(*(_str(d, name, where) for name in ("old_header", "new_header", "old_label", "new_label")),
+                      _declaration(d["old"], f"{where}.old"), _declaration(d["new"], f"{where}.new"))
 
 
 # Verdict fields a file may lack: added to the verdict after files of this version were written.

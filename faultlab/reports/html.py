@@ -23,7 +23,7 @@ from ..diagnosis.kinds import CWE_NAMES, MODES
 from ..diagnosis.signature import meaningful
 from ..diagnosis.verdict import Verdict
 from ..lab.results import RUNTIMES, VARIANTS, CaseRecord, CaseRun, Results
-from .pictures import picture_panel
+from .pictures import layouts_panel, picture_panel
 
 _ACCESS = re.compile(r"^\s*(?:READ|WRITE|Read|Write|Atomic \w+) of size")
 
@@ -168,7 +168,8 @@ def _lesson(e: CaseRecord) -> str:
         rendered.append(f'<details class="diff"><summary>the fix: {_e(label)} diff</summary><pre>{lines}</pre></details>')
     rule = f'<p class="rule"><strong>The rule broken:</strong> {_e(e.rule)}</p>' if e.rule else ""
     story = "".join(f"<p>{_literals(_e(' '.join(p.split())))}</p>" for p in re.split(r"\n\s*\n", e.explanation) if p.strip())
-    return f'<div class="lesson">{rule}{story}<ul class="marks">{marks}</ul>{"".join(rendered)}</div>'
+    return (f'<div class="lesson">{rule}{story}<ul class="marks">{marks}</ul>{layouts_panel(e.layouts)}'
+            f'{"".join(rendered)}</div>')
 
 
 def _badge(sanitizer: str, pair: dict[str, CaseRun]) -> str:
@@ -204,7 +205,7 @@ def _card(case_id: str, rows: dict[str, dict[str, CaseRun]], case: CaseRecord | 
         f'<section class="pair" data-sanitizer="{_e(sanitizer)}"><h3>under {_e(sanitizer)}</h3>'
         f'<div class="side-by-side">{_verdict_panel(rows[sanitizer].get("broken"), "broken", case)}'
         f'{_verdict_panel(rows[sanitizer].get("fixed"), "fixed", case)}</div>'
-        f'{picture_panel(rows[sanitizer].get("broken"))}</section>'
+        f'{picture_panel(rows[sanitizer].get("broken"), case.layouts if case else ())}</section>'
         for sanitizer in _ordered(rows, configurations.NAMES))
     cwe_title = case.cwe_name if case else CWE_NAMES.get(cwe or "", "")
     runtime = case.runtime if case else "cpython"

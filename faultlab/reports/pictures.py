@@ -5,6 +5,9 @@ Every label came from a child's output, so every one is escaped where it lands: 
 (``terminal.printable``). The wait-for graph is Graphviz's ``dot -Tsvg``, run bounded in
 time and size; without dot, or when it fails, the graph is a table of its edges. The
 SVG is inlined without its XML prologue and namespaces, so the page loads nothing.
+A case record's layout diffs (ABI drift) are drawn here too: a table of both versions
+side by side with byte lanes in HTML, a compact table in a terminal, and, when a
+verdict's ruler fits a drifted struct, both versions' fields on the ruler.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ import re
 import shutil
 import subprocess
 
-from ..lab.pictures import ByteStrip, Lifeline, Picture, RacePair, Ruler, WaitForGraph
+from ..lab.layouts import Declaration, LayoutDiff, Slot
+from ..lab.pictures import ByteStrip, Lifeline, Picture, RacePair, Ruler, StructOnRuler, WaitForGraph, struct_on_ruler
 from .terminal import fit, printable
 
 DOT_TIMEOUT_S = 10.0
@@ -110,20 +114,47 @@ def _lifeline_html(line: Lifeline) -> str:
     return f'<h5>allocation lifeline{block}</h5><ol class="lifeline">{events}</ol>'
 
 
-def _ruler_html(r: Ruler) -> str:
+def _ruler_html(r: Ruler, fields: StructOnRuler | None = None) -> str:
     low, high = min(r.block_start, r.access_start), max(r.block_end, r.access_end)
+    if fields is not None:
+        # Zoomed to the struct: the block's earlier bytes (cffi's object header) are not drawn.
+        low = min(fields.struct_start, r.access_start)
+        high = max(high, fields.struct_start + (fields.other.size or 0))
     span = max(high - low, 1)
+    hidden = max(low - r.block_start, 0)
 
-    def bar(start: int, end: int, cls: str, text: str) -> str:
+    def bar(start: int, end: int, cls: str, text: str, title: str = "") -> str:
         left, width = 100 * (start - low) / span, max(100 * (end - start) / span, 0.8)
-        return f'<div class="{cls}" style="left:{left:.2f}%;width:{width:.2f}%"><span>{_e(text)}</span></div>'
+        hover = f' title="{_e(title)}"' if title else ""
+        return f'<div class="{cls}" style="left:{left:.2f}%;width:{width:.2f}%"{hover}><span>{_e(text)}</span></div>'
 
-    return (f'<h5>memory ruler</h5><div class="ruler" data-access="{_e(r.access)}" data-beyond="{r.beyond}" '
+    lanes = ""
+    if fields is not None:
+        outside = set(fields.fields_outside)
+        for version, declaration, label in ((fields.block_version, fields.in_block, "ending where the block ends"),
+                                            ("new" if fields.block_version == "old" else "old", fields.other, "")):
+            tag = fields.layout.old_label if version == "old" else fields.layout.new_label
+            slots = "".join(
+                bar(fields.struct_start + s.offset, fields.struct_start + s.offset + s.size,
+                    "field past-end" if version != fields.block_version and s.name in outside else "field",
+                    s.name, f"{tag} {s.name}: {s.type}, offset {s.offset}, {s.size} B")
+                for s in declaration.slots if s.offset is not None and s.size)
+            lanes += (f'<div class="lane" data-version="{_e(tag)}"><p class="lane-caption">{_e(tag)} {_e(declaration.name)} '
+                      f'({declaration.size} B{", " + label if label else ""})</p><div class="lane-fields">{slots}</div></div>')
+        lanes = f'<div class="struct-lanes on-ruler" data-struct="{_e(fields.layout.name)}">{lanes}</div>'
+    outside_note = ""
+    if fields is not None and fields.fields_outside:
+        other = fields.layout.new_label if fields.block_version == "old" else fields.layout.old_label
+        outside_note = (f'<p class="fields-outside">{_e(r.access)} outside the block: {_e(other)} '
+                        f'{", ".join(f"<code>{_e(n)}</code>" for n in fields.fields_outside)}</p>')
+    return (f'<h5>memory ruler{" with the fields of " + _e(fields.layout.name) if fields else ""}</h5>'
+            f'<div class="ruler" data-access="{_e(r.access)}" data-beyond="{r.beyond}" '
             f'data-bytes-outside="{r.bytes_outside}" '
             f'data-block-size="{r.block_size}" data-access-size="{r.access_size}">'
-            + bar(r.block_start, r.block_end, "block", f"block {r.block_size} B")
+            + bar(max(r.block_start, low), r.block_end, "block" + (" clipped" if hidden else ""),
+                  f"block {r.block_size} B" + (f" (its first {hidden} B not drawn)" if hidden else ""))
             + bar(r.access_start, r.access_end, f"access {r.access.lower()}", f"{r.access} {r.access_size} B")
-            + f'</div><p class="ruler-legend">block <code>[{r.block_start:#x}, {r.block_end:#x})</code> · '
+            + f'</div>{lanes}{outside_note}<p class="ruler-legend">block <code>[{r.block_start:#x}, {r.block_end:#x})</code> · '
               f'{_e(r.access)} <code>[{r.access_start:#x}, {r.access_end:#x})</code> at offset {r.access_start - r.block_start} · '
               f'<strong class="outside">{_reach(r)}</strong>'
               f' <span class="muted">(ASan: {r.distance} bytes {_e(r.relation)} the block)</span></p>')
@@ -167,17 +198,80 @@ def _race_html(race: RacePair) -> str:
             f'<div class="race">{sides}</div>')
 
 
+# -- a layout diff (ABI drift) -------------------------------------------------------------------
+
+def cell_text(declaration: Declaration, slot: Slot | None) -> str:
+    """One version of a slot in words: ``[4, 8) int32_t``, ``int64_t, 8 B``, ``= 2``; "-" when it is absent."""
+    if slot is None:
+        return "-"
+    if declaration.kind == "enum":
+        return f"= {slot.value}"
+    size = "?" if slot.size is None else f"{slot.size} B"
+    if slot.offset is not None:
+        end = "?" if slot.size is None else slot.offset + slot.size
+        return f"[{slot.offset}, {end}) {slot.type}"
+    return f"{slot.type}, {size}"
+
+
+def _size_words(declaration: Declaration) -> str:
+    return f"{declaration.size} bytes" if declaration.size is not None else "no size"
+
+
+def _lanes_html(diff: LayoutDiff) -> str:
+    """Both versions of a struct as byte lanes on one scale, each field a box at its offset; the drifted ones marked."""
+    span = max(diff.old.size or 0, diff.new.size or 0, 1)
+    changes = {row.name: row.change for row in diff.rows}
+    lanes = []
+    for label, declaration in ((diff.old_label, diff.old), (diff.new_label, diff.new)):
+        boxes = "".join(
+            f'<div class="field {_e(changes.get(s.name, ""))}" style="left:{100 * s.offset / span:.2f}%;'
+            f'width:{max(100 * s.size / span, 0.8):.2f}%" title="{_e(s.name)}: {_e(s.type)}, offset {s.offset}, {s.size} B">'
+            f'<span>{_e(s.name)}</span></div>'
+            for s in declaration.slots if s.offset is not None and s.size and s.offset + s.size <= span)
+        lanes.append(f'<div class="lane" data-version="{_e(label)}"><span class="lane-label">{_e(label)} '
+                     f'({_e(_size_words(declaration))})</span><div class="lane-fields">{boxes}</div></div>')
+    return f'<div class="struct-lanes">{"".join(lanes)}</div>'
+
+
+def _layout_html(diff: LayoutDiff) -> str:
+    rows = "".join(
+        f'<tr class="slot{" changed" if row.change else ""}" data-name="{_e(row.name)}" data-change="{_e(row.change)}">'
+        f'<th scope="row"><code>{_e(row.name)}</code></th><td>{_e(cell_text(diff.old, row.old))}</td>'
+        f'<td>{_e(cell_text(diff.new, row.new))}</td><td class="change">{_e(row.change)}</td></tr>' for row in diff.rows)
+    sizes = "" if diff.kind == "function" else f" · {_e(_size_words(diff.old))} → {_e(_size_words(diff.new))}"
+    lanes = _lanes_html(diff) if diff.kind in ("struct", "union") else ""
+    return (f'<h5>layout diff: <code>{_e(diff.name)}</code> <span class="muted">{_e(diff.old_label)} → '
+            f'{_e(diff.new_label)}{sizes}; what drifted marked</span></h5>{lanes}'
+            f'<table class="layout-diff" data-name="{_e(diff.name)}" data-kind="{_e(diff.kind)}"><thead><tr><th></th>'
+            f'<th title="{_e(diff.old_header)}">{_e(diff.old_label)}</th><th title="{_e(diff.new_header)}">{_e(diff.new_label)}</th>'
+            f'<th></th></tr></thead><tbody>{rows}</tbody></table>'
+            f'<p class="muted">laid out by cffi from <code>{_e(diff.old_header)}</code> and <code>{_e(diff.new_header)}</code></p>')
+
+
+def layouts_panel(layouts) -> str:
+    """Every recorded layout diff of a case, each a picture; "" when it has none."""
+    return "".join(f'<div class="picture" data-picture="{_e(LayoutDiff.picture)}">{_layout_html(diff)}</div>'
+                   for diff in layouts)
+
+
 _HTML = {WaitForGraph: _graph_html, Lifeline: _lifeline_html, Ruler: _ruler_html, ByteStrip: _strip_html,
-         RacePair: _race_html}
+         RacePair: _race_html, StructOnRuler: lambda drawn: _ruler_html(drawn.ruler, drawn)}
 
 
 def to_html(picture: Picture) -> str:
     return f'<div class="picture" data-picture="{_e(picture.picture)}">{_HTML[type(picture)](picture)}</div>'
 
 
-def picture_panel(run) -> str:
-    """The picture of a run's verdict (a ``CaseRun``), or "" when there is none."""
-    drawn = run.picture if run is not None else None
+def with_layouts(drawn: Picture | None, layouts=()) -> Picture | None:
+    """``drawn``, or its ruler with a recorded struct's fields on it when one fits (``struct_on_ruler``)."""
+    if isinstance(drawn, Ruler) and layouts:
+        return struct_on_ruler(drawn, layouts) or drawn
+    return drawn
+
+
+def picture_panel(run, layouts=()) -> str:
+    """The picture of a run's verdict (a ``CaseRun``), with its case's recorded layouts where they fit; "" when none."""
+    drawn = with_layouts(run.picture if run is not None else None, layouts)
     return to_html(drawn) if drawn is not None else ""
 
 
@@ -214,19 +308,54 @@ def _lifeline_text(line: Lifeline) -> list[str]:
     return lines
 
 
-def _ruler_text(r: Ruler) -> list[str]:
+def _ruler_text(r: Ruler, fields: StructOnRuler | None = None) -> list[str]:
     low, high = min(r.block_start, r.access_start), max(r.block_end, r.access_end)
+    if fields is not None:
+        low = min(fields.struct_start, r.access_start)
+        high = max(high, fields.struct_start + (fields.other.size or 0))
+    hidden = max(low - r.block_start, 0)
     scale = RULER_COLUMNS / max(high - low, 1)
     column = lambda address: min(RULER_COLUMNS, round((address - low) * scale))  # noqa: E731
-    block = [" "] * RULER_COLUMNS
-    for i in range(column(r.block_start), max(column(r.block_end), column(r.block_start) + 1)):
-        block[min(i, RULER_COLUMNS - 1)] = "="
-    access = [" "] * RULER_COLUMNS
-    for i in range(column(r.access_start), max(column(r.access_end), column(r.access_start) + 1)):
-        access[min(i, RULER_COLUMNS - 1)] = "^"
-    return ["memory ruler:", f"  block  |{''.join(block)}| {r.block_size} bytes",
-            f"  {r.access:<6} |{''.join(access)}| {r.access_size} byte{'' if r.access_size == 1 else 's'} at offset {r.access_start - r.block_start}",
-            f"  {r.access} {_reach(r)}"]
+
+    def lane(spans) -> str:
+        cells = [" "] * RULER_COLUMNS
+        for start, end, mark in spans:
+            for i in range(column(start), max(column(end), column(start) + 1)):
+                cells[min(i, RULER_COLUMNS - 1)] = mark
+        return "".join(cells)
+
+    lines = ["memory ruler:", f"  block  |{lane([(max(r.block_start, low), r.block_end, '=')])}| {r.block_size} bytes"
+             + (f", {hidden} not shown" if hidden else ""),
+             f"  {r.access:<6} |{lane([(r.access_start, r.access_end, '^')])}| {r.access_size} "
+             f"byte{'' if r.access_size == 1 else 's'} at offset {r.access_start - r.block_start}"]
+    if fields is not None:
+        for declaration in (fields.in_block, fields.other):
+            label = fields.layout.old_label if declaration is fields.layout.old else fields.layout.new_label
+            slots = [s for s in declaration.slots if s.offset is not None and s.size][:26]
+            marks = [(fields.struct_start + s.offset, fields.struct_start + s.offset + s.size, chr(ord("a") + i))
+                     for i, s in enumerate(slots)]
+            legend = "  ".join(f"{chr(ord('a') + i)} {s.name}" for i, s in enumerate(slots))
+            lines += [f"  {label[:6]:<6} |{lane(marks)}| {declaration.size} bytes",
+                      f"  {'':<6}  {legend}"]
+    lines.append(f"  {r.access} {_reach(r)}")
+    if fields is not None and fields.fields_outside:
+        other = fields.layout.new_label if fields.block_version == "old" else fields.layout.old_label
+        lines.append(f"  {r.access} outside the block: {other} {', '.join(fields.fields_outside)}")
+    return lines
+
+
+def layout_text(diff: LayoutDiff) -> list[str]:
+    """A layout diff as a compact table: one row per slot, both versions side by side, what drifted named."""
+    sizes = "" if diff.kind == "function" else f": {diff.old_label} {_size_words(diff.old)}, {diff.new_label} {_size_words(diff.new)}"
+    rows = diff.rows
+    name_width = min(max((len(r.name) for r in rows), default=4), 20)
+    cells = [(cell_text(diff.old, r.old), cell_text(diff.new, r.new)) for r in rows]
+    cell_width = min(max((len(c) for pair in cells for c in pair), default=4), 24)
+    lines = [f"layout diff of {diff.name}{sizes}",
+             f"  {'':<{name_width}}  {diff.old_label[:cell_width]:<{cell_width}}  {diff.new_label[:cell_width]:<{cell_width}}"]
+    for row, (old, new) in zip(rows, cells):
+        lines.append(f"  {row.name:<{name_width}}  {old:<{cell_width}}  {new:<{cell_width}}  {row.change}".rstrip())
+    return lines
 
 
 def _strip_text(strip: ByteStrip) -> list[str]:
@@ -253,9 +382,9 @@ def _race_text(race: RacePair) -> list[str]:
 
 
 _TEXT = {WaitForGraph: _graph_text, Lifeline: _lifeline_text, Ruler: _ruler_text, ByteStrip: _strip_text,
-         RacePair: _race_text}
+         RacePair: _race_text, StructOnRuler: lambda drawn: _ruler_text(drawn.ruler, drawn), LayoutDiff: layout_text}
 
 
-def to_text(picture: Picture, width: int = 80, indent: str = "    ") -> list[str]:
+def to_text(picture: Picture | LayoutDiff, width: int = 80, indent: str = "    ") -> list[str]:
     """A few lines for a terminal, each escaped with ``printable`` and fitted to ``width``."""
     return [piece for line in _TEXT[type(picture)](picture) for piece in fit(printable(line), width, indent)]
