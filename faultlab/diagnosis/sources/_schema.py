@@ -21,9 +21,7 @@ class Marker:
     ``precedence`` places the marker in the one table the classifier tries in order (lowest
     first; the first match wins), whichever source module declares it. Markers with no
     pattern are decided by the exit status alone; their ``condition`` says how.
-    ``needs_failure``: the marker decides only a run that failed (a signal, a non-zero exit
-    status). Its program prints it as it dies, so the same words from a run that exits 0 are
-    output, not a failure.
+    ``ending`` says which endings the marker decides (see the field).
     """
 
     kind: str
