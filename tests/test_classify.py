@@ -7,6 +7,7 @@ section reads outputs recorded from real runs (tests/fixtures/outputs/), for the
 edge cases.
 """
 
+import os
 import re
 import shutil
 import subprocess
@@ -668,13 +669,33 @@ public class Crash {
 """
 
 
-@pytest.mark.skipif(toolchain.find_jdk() is None, reason="needs a JDK (javac, jni.h)")
-def test_a_jni_library_crashing_the_jvm_is_a_segv_in_its_frame(compile_c, diagnose_command, tmp_path):
+@pytest.fixture
+def jni_crash(tmp_path):
     where = tmp_path / "jni"
     where.mkdir()
     jdk = build_jni_program(where, "jnicrash", JNI_CRASH_C, "Crash", JNI_CRASH_JAVA)
-    d = diagnose_command([str(jdk / "bin" / "java"), "-XX:-CreateCoredumpOnCrash", f"-XX:ErrorFile={tmp_path}/hs_err.log",
-                          f"-Djava.library.path={where}", "-cp", str(where), "Crash"], cwd=str(tmp_path))
-    d.expect("segv", exit_code=1, summary=r"^the JVM caught SIGSEGV \(0xb\) in Java_Crash_store \(libjnicrash\.so\)$")
-    assert [f.function for f in d.verdict.native_stack][:1] == ["Java_Crash_store"], d
-    assert (tmp_path / "hs_err.log").exists()
+    return [str(jdk / "bin" / "java"), "-XX:-CreateCoredumpOnCrash", f"-Djava.library.path={where}", "-cp", str(where), "Crash"]
+
+
+@pytest.mark.skipif(toolchain.find_jdk() is None, reason="needs a JDK (javac, jni.h)")
+def test_a_jni_library_crashing_the_jvm_is_read_from_its_full_report_in_the_run_directory(jni_crash, diagnose_command,
+                                                                                          tmp_path):
+    d = diagnose_command(jni_crash, cwd=str(tmp_path))
+    d.expect("null-deref", exit_code=1,
+             summary=r"^the JVM caught SIGSEGV \(0xb\) at address 0x0 in Java_Crash_store \(libjnicrash\.so\)$")
+    # The hs_err file's frame list: the native frame, then the Java frames that called it.
+    assert [f.function for f in d.verdict.native_stack][:3] == ["Java_Crash_store", "Crash.store", "Crash.main"], d
+    assert list(tmp_path.glob("hs_err*")) == [], "the fatal error file was left in the working directory"
+    [(name, text)] = d.outcome.report_files
+    assert name.startswith("hs_err_pid") and "Native frames:" in text
+
+
+@pytest.mark.skipif(toolchain.find_jdk() is None, reason="needs a JDK (javac, jni.h)")
+def test_an_error_file_the_user_chose_is_theirs_and_the_summary_still_names_the_frame(jni_crash, diagnose_command,
+                                                                                      tmp_path):
+    for argv, env in (([jni_crash[0], f"-XX:ErrorFile={tmp_path}/mine.log", *jni_crash[1:]], None),
+                      (jni_crash, {**os.environ, "JAVA_TOOL_OPTIONS": f"-XX:ErrorFile={tmp_path}/mine.log"})):
+        d = diagnose_command(argv, cwd=str(tmp_path), env=env)
+        d.expect("segv", exit_code=1, summary=r"^the JVM caught SIGSEGV \(0xb\) in Java_Crash_store \(libjnicrash\.so\)$")
+        assert (tmp_path / "mine.log").exists() and d.outcome.report_files == ()
+        (tmp_path / "mine.log").unlink()

@@ -590,3 +590,40 @@ def test_a_stdout_file_swapped_by_the_child_is_read_bounded(swap):
     got = json.loads(done.stdout)
     assert got["exit"] == 0, got
     assert got["stdout"] == "written before the swap\nwritten after the swap\n", got
+
+
+# -- report files a runtime leaves in the run directory (a JVM's hs_err) ---------------------------
+
+FORGED_REPORT_FILES = r"""
+import os
+work = os.environ["FAULTLAB_DUMP_DIR"]
+os.mkfifo(os.path.join(work, "hs_err_pid1.log"))
+os.symlink("/dev/zero", os.path.join(work, "hs_err_pid2.log"))
+os.mkdir(os.path.join(work, "hs_err_pid3.log"))
+with open(os.path.join(work, "hs_err_pid4.log"), "w") as f:
+    f.write("#  SIGSEGV (0xb) at pc=0x0\n" + "x" * 10_000_000)
+for n in range(5, 40):
+    open(os.path.join(work, f"hs_err_pid{n}.log"), "w").write("small")
+print("#  SIGSEGV (0xb) at pc=0x00007f56c46d2f94, pid=1, tid=2", flush=True)
+os._exit(1)
+"""
+
+
+def test_forged_report_files_are_read_as_bounded_regular_files_only():
+    from faultlab.diagnosis import report_files
+
+    outcome = faultlab.run([PYTHON, "-c", FORGED_REPORT_FILES], timeout=30)
+    names = [name for name, _ in outcome.report_files]
+    assert names and not {"hs_err_pid1.log", "hs_err_pid2.log", "hs_err_pid3.log"} & set(names), names
+    assert len(names) <= report_files.MAX_FILES
+    assert all(len(text) <= report_files.READ_CAP for _, text in outcome.report_files)
+    assert faultlab.classify(outcome).kind == "segv"
+
+
+def test_the_jvm_is_asked_for_its_report_in_the_run_directory_and_the_users_options_are_kept():
+    from faultlab.diagnosis import report_files
+
+    mine = report_files.environment({"JAVA_TOOL_OPTIONS": "-Xmx32m"}, "/run/x")
+    assert mine["JAVA_TOOL_OPTIONS"] == "-Xmx32m -XX:ErrorFile=/run/x/hs_err_pid%p.log"
+    theirs = {"JAVA_TOOL_OPTIONS": "-XX:ErrorFile=/home/me/crash.log"}
+    assert report_files.environment(theirs, "/run/x") == theirs

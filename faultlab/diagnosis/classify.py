@@ -23,7 +23,7 @@ from .stall import is_deadlock
 from .kinds import KINDS, severity
 from .outcome import Outcome
 from .signature import frame_key, meaningful, signature
-from .sources import MARKERS, READERS, SIGNAL_KINDS, Marker, Reading
+from .sources import MARKERS, READERS, REPORT_FILES, SIGNAL_KINDS, Marker, Reading
 from .sources._schema import ANY, FATAL
 from .verdict import Frame, Verdict
 
@@ -194,7 +194,10 @@ def classify(outcome: Outcome) -> Verdict:
     found, disagreed = _first_match(outcome)
     if found and (not outcome.timed_out or found[0].source in _DECIDE_AT_TIMEOUT):
         marker, match, text = found
-        reading = READERS[marker](marker, match, text) if marker in READERS else Reading()
+        # A report file its program left (the JVM's hs_err) continues the report the marker began.
+        told = text + "".join(f"\n{body}" for name, body in outcome.report_files
+                              if any(p.fullmatch(name) for p in REPORT_FILES.get(marker, ())))
+        reading = READERS[marker](marker, match, told) if marker in READERS else Reading()
         kind = reading.kind or marker.kind
         headline = _clean(match.group(0))
         evidence = _evidence(match.group(0), text, kind)

@@ -59,6 +59,7 @@ class Outcome:
     truncated: bool = False
     memory_limit: int | None = None
     crash_frames: tuple[CrashFrame, ...] = ()  # the crashing thread, innermost first, when a fatal signal ended it
+    report_files: tuple[tuple[str, str], ...] = ()  # (name, text) of the report files a runtime left (``report_files``)
 
     @property
     def signal_name(self) -> str | None:
@@ -81,5 +82,6 @@ class Outcome:
             for t in data.get("threads", ())
         )
         data["crash_frames"] = tuple(CrashFrame(**f) for f in data.get("crash_frames", ()))
+        data["report_files"] = tuple((str(name), str(text)) for name, text in data.get("report_files", ()))
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})

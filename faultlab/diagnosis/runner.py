@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import configurations, containment, crash_frames, crash_handler, hang, stall
+from . import configurations, containment, crash_frames, crash_handler, hang, report_files, stall
 from .configurations import Configuration
 from .outcome import Outcome, ThreadState
 
@@ -78,12 +78,14 @@ def child_environment(configuration: Configuration, *, env: dict[str, str] | Non
                       memory_limit: int | None) -> dict[str, str]:
     """The child's environment: ``env`` (default: ours), faulthandler on, the watchdog's dump
     directory, and the configuration's options, preload and the configuration itself; without a
-    sanitizer runtime, the crash handler preloaded too (``crash_handler``)."""
+    sanitizer runtime, the crash handler preloaded too (``crash_handler``); runtimes that write a
+    report file told to write it there (``report_files``)."""
     base = dict(os.environ if env is None else env)
     base["PYTHONFAULTHANDLER"] = "1"
     base["PYTHONUNBUFFERED"] = "1"
     base["FAULTLAB_DUMP_DIR"] = dump_dir
     base["PYTHONPATH"] = os.pathsep.join(p for p in (INJECT_DIR, base.get("PYTHONPATH", "")) if p)
+    base = report_files.environment(base, dump_dir)
     return crash_handler.preload(configuration.environment(base, memory_limit=memory_limit), configuration)
 
 
@@ -245,7 +247,8 @@ def outcome_from(outputs: tuple[int, int], argv: tuple[str, ...], watched: Super
                  configuration: Configuration, memory_limit: int | None, output_cap: int = OUTPUT_CAP,
                  isolation: str = "spawn", dump_dir: str | None = None, leader: int | None = None) -> Outcome:
     """The ``Outcome`` of a finished child whose stdout and stderr went to the files open as ``outputs``;
-    when a signal ended the ``leader`` (not the watchdog), the frames its crash handler left in ``dump_dir``."""
+    when a signal ended the ``leader`` (not the watchdog), the frames its crash handler left in ``dump_dir``;
+    the report files a runtime left there."""
     stdout, t1 = _read_capped(outputs[0], output_cap)
     stderr, t2 = _read_capped(outputs[1], output_cap)
     returncode = watched.returncode
@@ -267,5 +270,6 @@ def outcome_from(outputs: tuple[int, int], argv: tuple[str, ...], watched: Super
         truncated=t1 or t2,
         memory_limit=memory_limit,
         crash_frames=crash_frames.collect(dump_dir, leader, -returncode) if crashed else (),
+        report_files=report_files.collect(dump_dir),
     )
 

@@ -5,18 +5,15 @@ key covers the sources, the flags and the JDK's version, a file lock serialises 
 builds, and the finished class directory is moved into place with one atomic rename, so a
 reader never sees half a build. A case asks for a JDK of at least some version (Panama's
 ``java.lang.foreign`` is final since 22); the JVM options keep a short-lived JVM quick to
-start, and a crash's fatal error file lands in a directory faultlab owns and removes,
-never in the user's working directory.
+start. A crash's fatal error file lands in the run's own directory, never in the user's
+working directory: the runner asks every JVM for that (``diagnosis.report_files``).
 """
 
 from __future__ import annotations
 
-import atexit
 import functools
 import hashlib
-import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 from .build import BuildError, cache_root, compile_once, native_root
@@ -60,21 +57,11 @@ def compile_classes(*sources: str, jdk: Path | None = None, minimum: int = 0) ->
                         directory=True)
 
 
-@functools.lru_cache(maxsize=None)
-def error_file_directory() -> Path:
-    """Where the JVMs faultlab starts write their fatal error files: a directory of this process's, removed at exit."""
-    directory = Path(tempfile.mkdtemp(prefix="faultlab-hs-err-"))
-    atexit.register(shutil.rmtree, directory, ignore_errors=True)
-    return directory
-
-
 def java_command(main_class: str, classes: Path, *, library_dir: Path | None = None,
                  args: tuple[str, ...] = (), minimum: int = 0, options: tuple[str, ...] = ()) -> list[str]:
     """The argv that runs ``main_class`` from ``classes`` on a JDK of at least version ``minimum``,
     finding JNI libraries in ``library_dir``, with ``options`` (``CHECKED_JNI``, ``NATIVE_ACCESS``) before the class."""
-    error_file = error_file_directory() / "hs_err_pid%p.log"
-    argv = [str(jdk_home(minimum) / "bin" / "java"), *JVM_OPTIONS, *CRASH_OPTIONS, f"-XX:ErrorFile={error_file}",
-            *options, "-cp", str(classes)]
+    argv = [str(jdk_home(minimum) / "bin" / "java"), *JVM_OPTIONS, *CRASH_OPTIONS, *options, "-cp", str(classes)]
     if library_dir is not None:
         argv.append(f"-Djava.library.path={library_dir}")
     return [*argv, main_class, *args]

@@ -8,7 +8,10 @@ A source module declares, as data (every name optional):
   start) and function names (matched whole) that are runtime plumbing, never the bug;
 - ``SIGNAL_KINDS``: the kind of a child that died of a signal;
 - ``read(marker, match, text) -> Reading``: what its report says beyond the marker's line
-  (its frames, a better headline), in its own frame syntax.
+  (its frames, a better headline), in its own frame syntax;
+- ``REPORT_FILES`` / ``REPORT_FILE_OPTIONS``: the report file its program writes beside its
+  output, and how to ask for it in the run's directory (``report_files``); its text follows
+  the stream the marker was found in when the reader reads it.
 
 Nothing lists the modules: every public module of this package is a source, so adding one
 is one new module plus its tests. The order of the marker table is the markers' precedence,
@@ -25,8 +28,8 @@ from types import ModuleType
 from ._schema import Marker, Reading, RuntimePath
 
 __all__ = [
-    "MARKERS", "READERS", "RUNTIME_FUNCTIONS", "RUNTIME_MODULES", "RUNTIME_PATHS", "SIGNAL_KINDS", "SOURCES",
-    "Marker", "Reading", "RuntimePath", "marker_readers", "marker_table", "runtime_functions", "runtime_modules", "runtime_paths",
+    "MARKERS", "READERS", "REPORT_FILES", "RUNTIME_FUNCTIONS", "RUNTIME_MODULES", "RUNTIME_PATHS", "SIGNAL_KINDS", "SOURCES",
+    "Marker", "Reading", "RuntimePath", "marker_readers", "marker_report_files", "marker_table", "runtime_functions", "runtime_modules", "runtime_paths",
     "signal_kinds", "source_modules",
 ]
 
@@ -49,6 +52,12 @@ def marker_table(sources: tuple[ModuleType, ...]) -> tuple[Marker, ...]:
 def marker_readers(sources: tuple[ModuleType, ...]) -> dict[Marker, object]:
     """Each marker's reader: the ``read`` of the source that declares it, where it has one."""
     return {m: source.read for source in sources if hasattr(source, "read") for m in getattr(source, "MARKERS", ())}
+
+
+def marker_report_files(sources: tuple[ModuleType, ...]) -> dict[Marker, tuple[re.Pattern, ...]]:
+    """Each marker's report files: the names its source's ``REPORT_FILES`` declare, where it declares any."""
+    return {m: tuple(re.compile(n) for n in source.REPORT_FILES) for source in sources
+            if getattr(source, "REPORT_FILES", ()) for m in getattr(source, "MARKERS", ())}
 
 
 def runtime_paths(sources: tuple[ModuleType, ...]) -> tuple[RuntimePath, ...]:
@@ -78,6 +87,7 @@ def signal_kinds(sources: tuple[ModuleType, ...]) -> dict[str, str]:
 SOURCES = source_modules()
 MARKERS = marker_table(SOURCES)
 READERS = marker_readers(SOURCES)
+REPORT_FILES = marker_report_files(SOURCES)
 RUNTIME_PATHS = runtime_paths(SOURCES)
 RUNTIME_MODULES = runtime_modules(SOURCES)
 RUNTIME_FUNCTIONS = runtime_functions(SOURCES)

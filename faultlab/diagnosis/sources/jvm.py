@@ -68,15 +68,29 @@ JAVA_FRAME = re.compile(r"^#?\s*[jJ]\s+(?:\d+\s+c\d\s+)?(?P<func>[\w$.<>]+)\(")
 # The checker's stack: "\tat Check.main(Check.java:8)", "\tat Check.pending(Native Method)".
 CHECKED_FRAME = re.compile(r"^\tat (?:[\w.$]+/)?(?P<func>[\w$.<>]+)\((?:(?P<file>[^():]+):(?P<line>\d+)|Native Method|[^)]*)\)")
 
+# The fatal error report in full: the crashing thread's native and Java frames, and the faulting address.
+REPORT_FILES = (r"hs_err_pid\d+\.log",)
+# Every JVM reads JAVA_TOOL_OPTIONS; an -XX:ErrorFile on its command line still wins.
+REPORT_FILE_OPTIONS = (("JAVA_TOOL_OPTIONS", "-XX:ErrorFile=", "{dir}/hs_err_pid%p.log"),)
+
 RUNTIME_MODULES = (r"libjvm",)
 # The class library's own frames (a class loader under a failed FindClass), never the bug.
 RUNTIME_FUNCTIONS = (r"(?:java|javax|jdk|sun)\.[\w$.<>]+",)
 
 
+# The full report's frame lists: "v  ~StubRoutines::call_stub" names no function, and is skipped.
+_FRAME_LIST_LINE = re.compile(r"^[CVvjJA]\s")
+SIGINFO = re.compile(r"^siginfo: si_signo: (?P<signo>\d+) \(\w+\), si_code: (?P<code>-?\d+) \(\w*\), si_addr: (?P<addr>0x[0-9a-f]+)",
+                     re.MULTILINE)
+
+
 def fatal_error_frames(text: str) -> tuple[Frame, ...]:
-    """The frames of a fatal error report that follow "Problematic frame:" (on stdout, one frame)."""
+    """The crashing thread's frames of a fatal error report: its "Native frames:" list where the
+    report file follows (native and Java frames, innermost first), else the one frame that
+    follows "Problematic frame:" in the summary on stdout."""
     lines = text.splitlines()
-    start = next((i for i, line in enumerate(lines) if "Problematic frame:" in line), None)
+    listed = next((i for i, line in enumerate(lines) if line.startswith("Native frames:")), None)
+    start = listed if listed is not None else next((i for i, line in enumerate(lines) if "Problematic frame:" in line), None)
     if start is None:
         return ()
     frames = []
@@ -86,9 +100,17 @@ def fatal_error_frames(text: str) -> tuple[Frame, ...]:
             frames.append(Frame(native.group("func"), module_name(native.group("obj"))))
         elif java:
             frames.append(Frame(java.group("func"), "java"))
-        else:
+        elif not (listed is not None and _FRAME_LIST_LINE.match(line)):
             break
     return tuple(frames)
+
+
+def faulting_address(text: str) -> int | None:
+    """The address of a SIGSEGV or SIGBUS the report file's siginfo names, for a fault at an address (si_code 1 or 2)."""
+    info = SIGINFO.search(text)
+    if info is None or info.group("signo") not in ("7", "11") or info.group("code") not in ("1", "2"):
+        return None
+    return int(info.group("addr"), 16)
 
 
 def checked_frames(text: str) -> tuple[Frame, ...]:
@@ -136,8 +158,14 @@ def read(marker: Marker, match: re.Match, text: str) -> Reading:
     if marker.source == "java" and marker.kind == "uncaught-exception":
         return uncaught(match, text)
     if marker.source == "jvm":
-        headline = re.sub(r"^#\s+|(?<!\s)\s+at pc=.*$", "", match.group(0).strip())
-        return Reading(headline=f"the JVM caught {headline}", native_stack=fatal_error_frames(text[match.start():]))
+        caught = re.sub(r"^#\s+|(?<!\s)\s+at pc=.*$", "", match.group(0).strip())
+        headline = f"the JVM caught {caught}"
+        address = faulting_address(text[match.start():])
+        near_null = marker.kind == "segv" and address is not None and address < 0x1000
+        if address is not None:
+            headline += f" at address {address:#x}"
+        return Reading(headline=headline, native_stack=fatal_error_frames(text[match.start():]),
+                       kind="null-deref" if near_null else None)
     if marker.source == "xcheck-jni":
         return Reading(native_stack=checked_frames(text[match.start():]))
     if marker.source == "ffm":
