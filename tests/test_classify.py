@@ -699,3 +699,52 @@ def test_an_error_file_the_user_chose_is_theirs_and_the_summary_still_names_the_
         d.expect("segv", exit_code=1, summary=r"^the JVM caught SIGSEGV \(0xb\) in Java_Crash_store \(libjnicrash\.so\)$")
         assert (tmp_path / "mine.log").exists() and d.outcome.report_files == ()
         (tmp_path / "mine.log").unlink()
+
+
+# --- glibc's fortify and TSan's double lock: real programs ----------------------------------------
+
+FORTIFIED_COPY_C = r"""
+#include <string.h>
+int main(int argc, char **argv) {
+    char name[8];
+    strcpy(name, argc > 0 ? "far longer than eight bytes" : "");  /* FLAW: fortify knows name holds 8 */
+    return name[0];
+}
+"""
+
+DOUBLE_LOCK_C = r"""
+#include <pthread.h>
+static pthread_mutex_t registry = PTHREAD_MUTEX_INITIALIZER;
+static void add_entry(void) { pthread_mutex_lock(&registry); /* FLAW: the caller holds it already */ }
+int main(void) {
+    pthread_mutex_lock(&registry);
+    add_entry();
+    return 0;
+}
+"""
+
+
+requires_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc compiles the C programs")
+
+
+@requires_gcc
+def test_a_copy_fortify_stops_is_a_buffer_overflow(tmp_path, diagnose_command):
+    (tmp_path / "fortified.c").write_text(FORTIFIED_COPY_C)
+    done = subprocess.run(["gcc", "-g", "-O2", "-D_FORTIFY_SOURCE=2", "fortified.c", "-o", "fortified"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    d = diagnose_command([str(tmp_path / "fortified")])
+    d.expect("buffer-overflow", signal="SIGABRT", summary=r"^\*\*\* buffer overflow detected \*\*\*: terminated in main ")
+    assert d.verdict.security and d.verdict.severity == "medium"
+
+
+@requires_gcc
+@pytest.mark.parametrize("sanitizer", ["none", "tsan"])
+def test_a_mutex_locked_again_by_its_holder_is_a_deadlock_in_the_second_lock(compile_c, diagnose_command, sanitizer):
+    """TSan's "double lock of a mutex" comes after the lock returns, so a plain mutex never lets it
+    speak: the thread waits for itself, and the watchdog calls it (the report's kind, double-lock,
+    is for the mutexes that do return)."""
+    program = compile_c(DOUBLE_LOCK_C, "double_lock", sanitizer=sanitizer, shared=False)
+    d = diagnose_command([str(program)], sanitizer=sanitizer, timeout=20.0)
+    d.expect("deadlock", signal="SIGTERM", summary=r"all blocked on locks in add_entry \(double_lock\.c:3\)")
+    assert d.verdict.mode == "threading"

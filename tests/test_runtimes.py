@@ -806,3 +806,44 @@ def test_a_runtimes_fatal_words_in_a_run_that_exits_0_decide_nothing(stderr):
     from faultlab import classify
 
     assert classify(go_outcome(stderr, exit_code=0)).kind == "ok"
+
+
+# --- stack overflows, each runtime's own words ----------------------------------------------------
+
+RECURSING_RUST = """
+fn recurse(depth: u64) -> u64 {
+    let frame = [depth; 64];
+    if depth == u64::MAX { 0 } else { recurse(depth + 1) + frame[3] } // FLAW: no base case is ever reached
+}
+fn main() { println!("{}", recurse(0)); }
+"""
+
+RECURSING_GO = """
+package main
+
+func recurse(depth int) int {
+	var frame [64]int
+	frame[3] = depth
+	return recurse(depth+1) + frame[3] // FLAW: no base case
+}
+
+func main() { println(recurse(0)) }
+"""
+
+
+@requires_rustc
+def test_a_rust_thread_that_overflows_its_stack_is_a_stack_overflow(tmp_path, diagnose_command):
+    d = diagnose_command([str(rustc(tmp_path, RECURSING_RUST, "recursing"))])
+    d.expect("stack-overflow", signal="SIGABRT", summary=r"^thread 'main'.* has overflowed its stack in recursing::recurse")
+
+
+@requires_go
+def test_a_goroutine_that_overflows_its_stack_is_a_stack_overflow(tmp_path, diagnose_command):
+    (tmp_path / "recursing.go").write_text(textwrap.dedent(RECURSING_GO).lstrip())
+    env = {**os.environ, "GO111MODULE": "off", "GOTOOLCHAIN": "local", "GOFLAGS": "", "GOCACHE": str(tmp_path / "cache"),
+           "GOPATH": str(tmp_path / "gopath")}
+    done = subprocess.run([GO, "build", "-o", "recursing", "recursing.go"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    d = diagnose_command([str(tmp_path / "recursing")])
+    d.expect("stack-overflow", exit_code=2, summary=r"^runtime: goroutine stack exceeds \d+-byte limit in main\.recurse")

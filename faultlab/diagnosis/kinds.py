@@ -82,6 +82,9 @@ _TABLE = [
     Kind("heap-buffer-overflow", "unknown", "CWE-122", True, "An access past the end of a heap block.", severity="medium"),
     Kind("stack-buffer-overflow", "unknown", "CWE-121", True, "An access past the end of a stack array.", severity="medium"),
     Kind("global-buffer-overflow", "unknown", "CWE-788", True, "An access past the end of a global array.", severity="medium"),
+    Kind("buffer-overflow", "unknown", "CWE-787", True,
+         "_FORTIFY_SOURCE stopped a copy into an object of known size before it ran past its end (*** buffer overflow "
+         "detected ***); the object may be on the heap, the stack or global.", severity="medium"),
     Kind("container-overflow", "unknown", "CWE-125", True,
          "An access inside a heap block but past a container's end (between a std::vector's size and its capacity), "
          "seen through the container's ASan annotations.", severity="medium"),
@@ -95,6 +98,8 @@ _TABLE = [
     Kind("undefined-behavior", "unknown", "CWE-758", False, "UndefinedBehaviorSanitizer: overflow, misaligned or invalid access, bad shift, ..."),
     Kind("data-race", "threading", "CWE-362", False, "ThreadSanitizer: two threads accessed the same memory, one writing, without ordering."),
     Kind("lock-order-inversion", "threading", "CWE-833", False, "ThreadSanitizer: two locks taken in opposite orders by different threads (a potential deadlock)."),
+    Kind("double-lock", "threading", "CWE-764", False,
+         "A thread locked a mutex it already holds (ThreadSanitizer's double lock): a plain mutex deadlocks on itself."),
     Kind("deadlock", "threading", "CWE-833", False, "The watchdog fired and every thread was blocked on a lock, condition, futex or the GIL."),
     Kind("hang", "unknown", "CWE-835", False, "The watchdog fired while some thread was still running or sleeping."),
     Kind("oom", "unknown", "CWE-400", False, "The program ran out of memory (MemoryError, ENOMEM, an allocator limit)."),
@@ -117,6 +122,7 @@ SEVERITY_NOTES = {
     "stack-use-after-return": "as a use after free, of a stack frame",
     "stack-use-after-scope": "as a use after free, of a block's variable",
     "global-buffer-overflow": "as the heap and stack buffer overflows",
+    "buffer-overflow": "as the heap and stack buffer overflows: fortify stopped the write before it happened",
     "alloc-dealloc-mismatch": "as a buffer overflow: harmless while both families share one heap, corrupting when not",
     "gil-violation": "as a data race on the interpreter's reference counts and heap, which corrupts memory",
     "segv": "as ClusterFuzz's UNKNOWN crash: a fault at an address far from NULL may be attacker-controlled",

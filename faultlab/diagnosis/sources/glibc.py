@@ -37,6 +37,10 @@ MARKERS = (
     # overwritten, by a write past the end of a stack array, before the function returned.
     Marker("stack-buffer-overflow", "glibc", r"\*\*\* stack smashing detected \*\*\*.*",
            "*** stack smashing detected ***: terminated", precedence=375),
+    # _FORTIFY_SOURCE: a checked copy (memcpy, strcpy, read into a buffer of known size) would
+    # have run past the object's end; glibc stops it before it writes.
+    Marker("buffer-overflow", "glibc", r"\*\*\* buffer overflow detected \*\*\*.*",
+           "*** buffer overflow detected ***: terminated", precedence=376),
     # assert() names the condition and where it is; faulthandler then only says "Aborted".
     Marker("abort", "glibc", _abort_messages.ASSERTION,
            "python: widget.c:11: check_count: Assertion `count >= 0' failed.", precedence=380),
@@ -57,6 +61,9 @@ AMBIGUOUS = {
 
 RUNTIME_PATHS = (
     RuntimePath(r"(?:^|/)(?:nptl|sysdeps|stdlib|malloc|libio|string|misc|elf|csu|signal|posix|assert)/", "libc", precedence=30),
+    # The inline wrappers of glibc's headers (_FORTIFY_SOURCE's strcpy in bits/string_fortified.h):
+    # inlined into the caller, they are the C library's check, not the caller's code.
+    RuntimePath(r"(?:^|/)include/(?:[\w-]+-linux-gnu/)?bits/", "libc", precedence=31),
 )
 RUNTIME_MODULES = (r"libc[./-]", r"libc\.so", r"libpthread", r"libstdc\+\+", r"libgcc")
 RUNTIME_FUNCTIONS = (

@@ -67,6 +67,9 @@ MARKERS = (
     Marker("segv", "go", r"^SIGSEGV: segmentation violation" + _CAUGHT,
            "SIGSEGV: segmentation violation\nPC=0x1a2c29c20 m=16 sigcode=2\nsignal arrived during cgo execution",
            _FAILED, precedence=326),
+    # A goroutine's stack grows to its limit (1 GB on 64-bit), then the runtime stops.
+    Marker("stack-overflow", "go", r"^runtime: goroutine stack exceeds \d+-byte limit$",
+           "runtime: goroutine stack exceeds 1000000000-byte limit", _FAILED, precedence=320),
     Marker("deadlock", "go", r"^fatal error: all goroutines are asleep - deadlock!$",
            "fatal error: all goroutines are asleep - deadlock!", _FAILED, precedence=327),
     Marker("oom", "go", r"^fatal error: (?:runtime: )?out of memory\b.*", "fatal error: out of memory", _FAILED,

@@ -26,6 +26,9 @@ MARKERS = (
     # Before faulthandler's "Fatal Python error: Aborted": the abort is the panic's.
     Marker("ffi-rule-violation", "rust", r"^(?:panic in a function that cannot unwind|thread caused non-unwinding panic\. aborting\.)$",
            "panic in a function that cannot unwind", precedence=484, mode="swallowed-error"),
+    # The guard page of a Rust thread's stack: the runtime names it before it aborts.
+    Marker("stack-overflow", "rust", r"^thread '[^'\n]*'(?: \(\d+\))? has overflowed its stack$",
+           "thread 'main' has overflowed its stack", precedence=485),
     Marker("uncaught-exception", "rust", r"^thread '[^'\n]*'(?: \(\d+\))? panicked at .*",
            "thread 'main' (22896) panicked at main.rs:4:21:", "and the exit status is not 0", precedence=486),
 )

@@ -20,7 +20,7 @@ MARKERS = (
            "WARNING: ThreadSanitizer: lock-order-inversion (potential deadlock) (pid=20)", precedence=290),
     Marker("heap-use-after-free", "tsan", r"WARNING: ThreadSanitizer: heap-use-after-free.*",
            "WARNING: ThreadSanitizer: heap-use-after-free (pid=20)", precedence=300),
-    Marker("double-free", "tsan", r"WARNING: ThreadSanitizer: double lock of a mutex.*",
+    Marker("double-lock", "tsan", r"WARNING: ThreadSanitizer: double lock of a mutex.*",
            "WARNING: ThreadSanitizer: double lock of a mutex (pid=20)", precedence=310),
 )
 
