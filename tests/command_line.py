@@ -13,8 +13,14 @@ import sys
 from pathlib import Path
 
 
+PROJECT = Path(__file__).resolve().parents[1]
+
+
 def env_for(root: Path, **extra: str) -> dict:
-    env = dict(os.environ, FAULTLAB_ROOT=str(root), FAULTLAB_CACHE=str(root / "cache"), **extra)
+    """The environment of faultlab run over ``root``: a test project keeps its build cache inside itself;
+    the real project uses the user's cache, never a folder of the checkout."""
+    own = {} if Path(root).resolve() == PROJECT else {"FAULTLAB_ROOT": str(root), "FAULTLAB_CACHE": str(Path(root) / "cache")}
+    env = dict(os.environ, **own, **extra)
     for name in ("NO_COLOR", "FORCE_COLOR", "CI"):
         if name not in extra:
             env.pop(name, None)
