@@ -59,6 +59,7 @@ class Outcome:
     truncated: bool = False
     memory_limit: int | None = None
     crash_frames: tuple[CrashFrame, ...] = ()  # the crashing thread, innermost first, when a fatal signal ended it
+    raw_stderr: str | None = None  # stderr as the child wrote it, when faultlab symbolized its report (report_symbols)
 
     @property
     def signal_name(self) -> str | None:
