@@ -132,3 +132,9 @@ def test_itanium_names_are_demangled_as_gccs_runtime_does_and_rusts_v0_names_are
     assert report_symbols.demangled("_ZN1AIN1BIiEEE1fEv") in ("A<B<int> >::f()", "A<B<int>>::f()")
     assert report_symbols.demangled("_RNvNtCs1234_3std2rt19lang_start_internal").startswith("_RNv")
     assert report_symbols.demangled("rb_checksum") == "rb_checksum"
+
+
+def test_lines_that_only_look_numbered_are_left_as_the_child_wrote_them():
+    text = "#5 items left\n" + RAW.split("\n\n")[1] + "\n#7 more\n"
+    out = report_symbols.symbolized(text, "gcc", symbolizer_names=_table)
+    assert out.startswith("#5 items left\n") and out.endswith("\n#7 more\n")

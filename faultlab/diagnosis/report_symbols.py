@@ -36,7 +36,7 @@ import shutil
 from . import symbolize
 
 MAX_QUERIES = 512  # distinct (module, offset) pairs per report; a real report has a few dozen
-STYLES = ("gcc", "llvm")
+MAX_LINE = 4096  # characters: a frame line is a few hundred; a longer one is left as it is
 
 _OBJECT = r"\((?P<module>/[^()\n]+)\+0x(?P<offset>[0-9a-f]{1,16})\)(?P<build_id> \(BuildId: [0-9a-f]+\))?"
 # The runtime's frame format is "    #%n %p %F %L": without a function, %F is empty and two blanks remain.
@@ -63,9 +63,11 @@ def style_of(runtimes: tuple[str, ...]) -> str:
 @functools.cache
 def _cxa_demangle():
     try:
-        return ctypes.CDLL(ctypes.util.find_library("stdc++") or "libstdc++.so.6").__cxa_demangle
+        demangle = ctypes.CDLL(ctypes.util.find_library("stdc++") or "libstdc++.so.6").__cxa_demangle
     except (OSError, AttributeError):
         return None
+    demangle.restype = ctypes.c_void_p
+    return demangle
 
 
 @functools.lru_cache(maxsize=4096)
@@ -75,7 +77,6 @@ def demangled(name: str) -> str:
     demangle = _cxa_demangle()
     if demangle is None or not name.startswith("_Z"):
         return name
-    demangle.restype = ctypes.c_void_p
     status = ctypes.c_int()
     out = demangle(name.encode(), None, None, ctypes.byref(status))
     if not out or status.value != 0:
@@ -127,7 +128,7 @@ def symbolized(text: str, style: str = "gcc", symbolizer_names=_names) -> str:
     found: dict[int, re.Match] = {}
     queries: dict[tuple[str, int], int] = {}
     for i, line in enumerate(lines):
-        if "+0x" not in line:
+        if "+0x" not in line or len(line) > MAX_LINE:
             continue
         m = _FRAME.fullmatch(line) or _SUMMARY.fullmatch(line)
         if m is None:
@@ -141,30 +142,25 @@ def symbolized(text: str, style: str = "gcc", symbolizer_names=_names) -> str:
     if not found:
         return text
     keys = list(queries)
-    answers = symbolizer_names(keys, style)
-    named = {key: tuple(p for p in places if p.function != "??") for key, places in zip(keys, answers)}
+    named = {key: tuple(p for p in places if p.function != "??") for key, places in zip(keys, symbolizer_names(keys, style))}
     out: list[str] = []
-    number = 0  # the next frame's number in the stack being rewritten
+    shift = 0  # frames the inlined calls added so far to the stack being rewritten
     for i, line in enumerate(lines):
         m = found.get(i)
-        numbered = _NUMBERED.match(line)
-        if numbered and int(numbered.group("n")) == 0:
-            number = 0
+        numbered = _NUMBERED.match(line) if len(line) <= MAX_LINE else None
+        if numbered and numbered.group("n") == "0":
+            shift = 0
         places = named.get((m.group("module"), int(m.group("offset"), 16)), ()) if m else ()
-        obj = f"({m.group('module')}+0x{m.group('offset')})" if m else ""
-        if m is not None and style == "llvm" and m.group("build_id"):
-            obj += m.group("build_id")
-        if m is not None and m.re is _SUMMARY and places:
+        if not places:
+            out.append(line if not (numbered and shift) else
+                       line[:numbered.start("n")] + str(int(numbered.group("n")) + shift) + line[numbered.end("n"):])
+            continue
+        obj = f"({m.group('module')}+0x{m.group('offset')})" + (m.group("build_id") or "" if style == "llvm" else "")
+        if m.re is _SUMMARY:
             out.append(f"{m.group('head')} {_location(places[0], obj, style)} in {places[0].function}")
-        elif m is not None and m.re is _FRAME and places:
-            for place in places:
-                where = _location(place, obj, style)
-                out.append(f"{m.group('head')}{number} {m.group('pc')} in {place.function} {where}")
-                number += 1
-        elif numbered:
-            out.append(line if int(numbered.group("n")) == number else
-                       line[:numbered.start("n")] + str(number) + line[numbered.end("n"):])
-            number += 1
-        else:
-            out.append(line)
+            continue
+        n = int(m.group("n")) + shift
+        for k, place in enumerate(places):
+            out.append(f"{m.group('head')}{n + k} {m.group('pc')} in {place.function} {_location(place, obj, style)}")
+        shift += len(places) - 1
     return "\n".join(out)
