@@ -19,7 +19,7 @@ from command_line import fail_message, faultlab
 from faultlab.cli.bench import bench_module
 from faultlab.lab import toolchain
 
-BENCHES = ("isolation", "suite", "fuzz", "boundary", "deadlock", "hostile", "crash")
+BENCHES = ("isolation", "suite", "fuzz", "boundary", "deadlock", "hostile", "crash", "symbolize")
 
 
 
@@ -207,4 +207,4 @@ def test_text_output_is_a_table_per_bench():
 def test_an_unknown_bench_is_a_one_line_usage_error():
     proc = faultlab(None, "bench", "warp-speed")
     assert proc.returncode == 2
-    assert proc.stderr == "faultlab: no bench 'warp-speed'; choose from isolation, suite, fuzz, boundary, deadlock, hostile, crash\n"
+    assert proc.stderr == "faultlab: no bench 'warp-speed'; choose from isolation, suite, fuzz, boundary, deadlock, hostile, crash, symbolize\n"

@@ -19,11 +19,11 @@ from ..lab import build
 from ..reports import atomic
 from . import EXIT_OK, UsageError, options
 
-NAMES = ("isolation", "suite", "fuzz", "boundary", "deadlock", "hostile", "crash")
+NAMES = ("isolation", "suite", "fuzz", "boundary", "deadlock", "hostile", "crash", "symbolize")
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("bench", help="measure isolation, suite, fuzzing, boundary, deadlock-verdict, hostile-output and crash-frame costs against baselines")
+    p = subparsers.add_parser("bench", help="measure isolation, suite, fuzzing, boundary, deadlock-verdict, hostile-output, crash-frame and ASan-symbolizing costs against baselines")
     p.add_argument("names", nargs="*", metavar="NAME", help=f"which benches ({', '.join(NAMES)}; default: all)")
     p.add_argument("--json", action="store_true", help="print every figure as one JSON document")
     p.add_argument("--quick", action="store_true", help="tiny sizes: checks that each bench runs, measures little")
@@ -47,10 +47,11 @@ def bench_module(name: str):
     import bench.hostile
     import bench.isolation
     import bench.suite
+    import bench.symbolize
 
     return {"isolation": bench.isolation, "suite": bench.suite, "fuzz": bench.fuzz, "boundary": bench.boundary,
             "deadlock": bench.deadlock, "hostile": bench.hostile, "boundary_chart": bench.boundary_chart,
-            "crash": bench.crash}[name]
+            "crash": bench.crash, "symbolize": bench.symbolize}[name]
 
 
 def machine() -> dict:

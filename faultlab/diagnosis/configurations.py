@@ -3,7 +3,8 @@
 Python itself is not instrumented, so a configuration preloads its runtime (LD_PRELOAD of
 gcc's shared sanitizer runtime, or clang's, or a shared libFuzzer) and the native library
 under test is compiled with the matching flags. The options make reports deterministic and
-parseable: stop at the first error, symbolize, no colour, no leak report unless asked.
+parseable: stop at the first error, symbolize (under ASan, faultlab's own warm symbolizer does it:
+``parent_symbolizes``), no colour, no leak report unless asked.
 
 A configuration is resolved once (by the command line, the pytest plugin or the fuzzer)
 and passed down explicitly: execute -> isolation -> runner -> child. The child receives it
@@ -24,6 +25,8 @@ import shutil
 import subprocess
 import warnings
 from dataclasses import dataclass
+
+from . import symbolize
 
 ENV = "FAULTLAB_CONFIGURATION"
 
@@ -89,6 +92,9 @@ class Configuration:
     report_sources: tuple[str, ...] = ()  # the report writers its runtimes bring (asan, lsan, ubsan, tsan, ...)
     leaks: bool = False  # LeakSanitizer's check at exit
     setup_signs: tuple[str, ...] = ()  # regexes of a start-up failure that mean "this runtime was not preloaded"
+    # The child prints its report's frames unsymbolized (symbolize=0) and the parent symbolizes
+    # them warm (report_symbols), where it has an llvm-symbolizer; else the child symbolizes.
+    parent_symbolizes: bool = False
 
     def __post_init__(self):
         if not self.sanitizer:
@@ -118,6 +124,8 @@ class Configuration:
             ours = env[variable]
             if variable == "ASAN_OPTIONS":
                 ours = ours.replace("detect_leaks=0", f"detect_leaks={int(self.leaks)}")
+            if self.parent_symbolizes and symbolize.command():
+                ours = ours.replace("symbolize=1", "symbolize=0")
             if memory_limit and self.reserves_shadow:
                 # Instead of RLIMIT_AS, the runtime's allocator refuses (and reports) any one
                 # allocation above the limit. gcc's runtimes have no malloc_limit_mb, and their
@@ -166,7 +174,7 @@ CONFIGURATIONS: dict[str, Configuration] = {c.name: c for c in (
         options=(("ASAN_OPTIONS", ASAN_OPTIONS), ("PYTHONMALLOC", "malloc")),
         cflags=("-fsanitize=address", "-fno-omit-frame-pointer"), build_tag="asan",
         reserves_shadow=True, report_sources=("asan", "lsan"),
-        setup_signs=(r"ASan runtime does not come first", r"__asan_"),
+        setup_signs=(r"ASan runtime does not come first", r"__asan_"), parent_symbolizes=True,
     ),
     Configuration(
         "ubsan", runtimes=("gcc:libubsan.so",),

@@ -60,6 +60,7 @@ class Outcome:
     memory_limit: int | None = None
     crash_frames: tuple[CrashFrame, ...] = ()  # the crashing thread, innermost first, when a fatal signal ended it
     report_files: tuple[tuple[str, str], ...] = ()  # (name, text) of the report files a runtime left (``report_files``)
+    raw_stderr: str | None = None  # stderr as the child wrote it, when faultlab symbolized its report (report_symbols)
 
     @property
     def signal_name(self) -> str | None:

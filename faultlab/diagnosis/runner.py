@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import configurations, containment, crash_frames, crash_handler, hang, report_files, stall
+from . import configurations, containment, crash_frames, crash_handler, hang, report_files, report_symbols, stall
 from .configurations import Configuration
 from .outcome import Outcome, ThreadState
 
@@ -248,9 +248,13 @@ def outcome_from(outputs: tuple[int, int], argv: tuple[str, ...], watched: Super
                  isolation: str = "spawn", dump_dir: str | None = None, leader: int | None = None) -> Outcome:
     """The ``Outcome`` of a finished child whose stdout and stderr went to the files open as ``outputs``;
     when a signal ended the ``leader`` (not the watchdog), the frames its crash handler left in ``dump_dir``;
-    the report files a runtime left there."""
+    the report files a runtime left there; under a configuration whose reports the parent symbolizes,
+    stderr symbolized (the child's own in ``raw_stderr``)."""
     stdout, t1 = _read_capped(outputs[0], output_cap)
-    stderr, t2 = _read_capped(outputs[1], output_cap)
+    raw_stderr, t2 = _read_capped(outputs[1], output_cap)
+    stderr = raw_stderr
+    if configuration.parent_symbolizes:
+        stderr = report_symbols.symbolized(raw_stderr, report_symbols.style_of(configuration.runtimes))
     returncode = watched.returncode
     crashed = returncode < 0 and not watched.timed_out and dump_dir is not None and leader is not None
     return Outcome(
@@ -271,5 +275,6 @@ def outcome_from(outputs: tuple[int, int], argv: tuple[str, ...], watched: Super
         memory_limit=memory_limit,
         crash_frames=crash_frames.collect(dump_dir, leader, -returncode) if crashed else (),
         report_files=report_files.collect(dump_dir),
+        raw_stderr=raw_stderr if stderr != raw_stderr else None,
     )
 

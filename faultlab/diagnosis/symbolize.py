@@ -1,4 +1,4 @@
-"""Module-and-offset pairs to function, file and line: one warm ``llvm-symbolizer`` per process.
+"""Module-and-offset pairs to function, file and line: one warm ``llvm-symbolizer`` per process and way of asking.
 
 Starting llvm-symbolizer and loading a module's debug information costs tens of
 milliseconds; a crash's frames need it once per module, and a session of runs mostly meets
@@ -28,6 +28,11 @@ from . import containment
 
 TIMEOUT_S = 10.0  # for one batch: the first query of a large module loads its debug information
 REPLY_CAP = 1 << 20  # bytes of answers per batch
+# Queries written at once: their answers must fit the pipe while the rest are written.
+QUERIES_PER_WRITE = 64
+# How the crash handler's frames are asked for: linkage names (the symbol table's where it
+# has one), demangled, absolute file names, inlined calls as frames of their own.
+DEFAULT_OPTIONS = ("--functions=linkage", "--demangle", "--inlines")
 CANDIDATES = ("llvm-symbolizer", "llvm-symbolizer-16", "/usr/lib/llvm-16/bin/llvm-symbolizer")
 
 
@@ -37,6 +42,7 @@ class Place(NamedTuple):
     function: str
     file: str = ""
     line: int | None = None
+    column: int | None = None
 
 
 def command() -> str | None:
@@ -61,8 +67,9 @@ def queryable(module: str) -> bool:
 class Symbolizer:
     """One llvm-symbolizer process, started on first use; ``locate`` never raises and never blocks past its deadline."""
 
-    def __init__(self, program: str | None):
+    def __init__(self, program: str | None, options: tuple[str, ...] = DEFAULT_OPTIONS):
         self.program = program  # None: no symbolizer, every answer is ()
+        self.options = options
         self._proc: subprocess.Popen | None = None
         self._owner = os.getpid()
 
@@ -75,7 +82,7 @@ class Symbolizer:
             env = {k: v for k, v in os.environ.items() if k not in ("FAULTLAB_DUMP_DIR", "LD_PRELOAD")}
             try:
                 self._proc = subprocess.Popen(
-                    [self.program, "--output-style=JSON", "--functions=linkage", "--demangle", "--inlines"],
+                    [self.program, "--output-style=JSON", *self.options],
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
                     start_new_session=True,
                 )
@@ -104,17 +111,20 @@ class Symbolizer:
         proc = self._start() if asked and os.getpid() == self._owner else None
         if proc is None:
             return answers
-        request = "".join(f'"{queries[i][0]}" 0x{queries[i][1]:x}\n' for i in asked).encode()
-        try:
-            os.write(proc.stdin.fileno(), request)  # a few KiB: the pipe takes it whole
-            lines = self._read_lines(proc, len(asked), time.monotonic() + timeout)
-        except OSError:
-            lines = None
-        if lines is None:
-            self.close()
-            return answers
-        for i, line in zip(asked, lines):
-            answers[i] = _places(line)
+        deadline = time.monotonic() + timeout
+        for start in range(0, len(asked), QUERIES_PER_WRITE):
+            batch = asked[start:start + QUERIES_PER_WRITE]
+            request = "".join(f'"{queries[i][0]}" 0x{queries[i][1]:x}\n' for i in batch).encode()
+            try:
+                os.write(proc.stdin.fileno(), request)  # a few KiB: the pipe takes it whole
+                lines = self._read_lines(proc, len(batch), deadline)
+            except OSError:
+                lines = None
+            if lines is None:
+                self.close()
+                return answers
+            for i, line in zip(batch, lines):
+                answers[i] = _places(line)
         return answers
 
     @staticmethod
@@ -140,21 +150,24 @@ def _places(line: bytes) -> tuple[Place, ...]:
         for symbol in symbols[:16] if isinstance(symbols, list) else ():
             function = symbol.get("FunctionName") or "??"
             file = symbol.get("FileName") or ""
-            line_no = symbol.get("Line")
+            line_no, column = symbol.get("Line"), symbol.get("Column")
             if isinstance(function, str) and isinstance(file, str):
-                places.append(Place(function, file, line_no if isinstance(line_no, int) and line_no > 0 else None))
+                places.append(Place(function, file, line_no if isinstance(line_no, int) and line_no > 0 else None,
+                                    column if isinstance(column, int) and column > 0 else None))
         return tuple(places)
     except (ValueError, TypeError, KeyError, AttributeError):
         return ()
 
 
-_shared: Symbolizer | None = None
+_shared: dict[tuple, Symbolizer] = {}
 
 
-def shared() -> Symbolizer:
-    """This process's symbolizer; its llvm-symbolizer ends when this process does."""
-    global _shared
-    if _shared is None or _shared._owner != os.getpid():
-        _shared = Symbolizer(command())
-        atexit.register(_shared.close)
-    return _shared
+def shared(options: tuple[str, ...] = DEFAULT_OPTIONS, program: str | None = None) -> Symbolizer:
+    """This process's symbolizer (``program``, default ``command()``) asked with ``options``; its
+    llvm-symbolizer ends when this process does."""
+    program = program or command()
+    symbolizer = _shared.get((program, options))
+    if symbolizer is None or symbolizer._owner != os.getpid():
+        symbolizer = _shared[(program, options)] = Symbolizer(program, options)
+        atexit.register(symbolizer.close)
+    return symbolizer

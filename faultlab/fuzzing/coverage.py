@@ -118,8 +118,10 @@ def runtime(sanitizer: str, *, native_coverage: bool = True) -> FuzzRuntime:
     else:
         base = dataclasses.replace(base, name=f"libfuzzer-{base.name}")
         runtimes = base.runtimes
-    # libFuzzer before the sanitizer's runtime: see the module docstring.
-    return FuzzRuntime(dataclasses.replace(base, runtimes=(str(libfuzzer()), *runtimes)))
+    # libFuzzer before the sanitizer's runtime: see the module docstring. The fuzzing child
+    # symbolizes its own reports: libFuzzer tells crashes apart by their functions' names
+    # (DEDUP_TOKEN, -minimize_crash); a replay is symbolized warm (triage.replay).
+    return FuzzRuntime(dataclasses.replace(base, runtimes=(str(libfuzzer()), *runtimes), parent_symbolizes=False))
 
 
 PROBE = Path(__file__).with_name("probe.py")

@@ -10,6 +10,7 @@ same bug at once store it once, and a reader never sees half an artifact.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import json
@@ -60,10 +61,12 @@ def replay_argv(target: FuzzTarget, input_path: Path, *extra: str) -> list[str]:
 
 
 def replay(target: FuzzTarget, input_path: Path, *, variant: str, native_coverage: bool = True) -> Verdict:
-    """Run the harness on one input in a fresh child and classify what happened."""
+    """Run the harness on one input in a fresh child and classify what happened; under ASan its report is symbolized warm."""
     rt = runtime(target.sanitizer, native_coverage=native_coverage)
+    # Its report unsymbolized in the child, symbolized by faultlab's warm llvm-symbolizer (report_symbols).
+    config = dataclasses.replace(rt.configuration, parent_symbolizes=rt.sanitizer == "asan")
     outcome = runner.run(replay_argv(target, input_path), timeout=target.timeout + REPLAY_GRACE_S,
-                         sanitizer=rt.configuration, env=rt.child_env(variant))
+                         sanitizer=config, env=rt.child_env(variant))
     return classify(outcome)
 
 
