@@ -61,11 +61,12 @@ def missing_jdk(minimum: int = 0) -> str:
 
 def available(piece: str) -> bool:
     """Whether a toolchain piece a case may require is present: jdk, jdkN (at least version N),
-    panama-jdk, go, rustc, node, clang, or any command on PATH."""
+    panama-jdk, go, rustc, node, node-headers, clang, or any command on PATH."""
     jdk = re.fullmatch(r"jdk(\d+)?", piece)
     if jdk:
         return find_jdk(int(jdk.group(1) or 0)) is not None
-    finders = {"panama-jdk": find_panama_jdk, "go": find_go, "rustc": find_rustc, "node": find_node}
+    finders = {"panama-jdk": find_panama_jdk, "go": find_go, "rustc": find_rustc, "node": find_node,
+               "node-headers": node_headers}
     if piece in finders:
         return finders[piece]() is not None
     if piece == "clang":
@@ -80,6 +81,7 @@ def how_to_get(piece: str) -> str:
         return missing_jdk(int(jdk.group(1) or 0))
     hints = {"panama-jdk": missing_jdk(PANAMA_MIN_FEATURE), "go": f"go not found; {GO_HINT}",
              "rustc": f"no working rustc found; {RUSTC_HINT}", "node": f"node not found; {NODE_HINT}",
+             "node-headers": f"node_api.h not found; {NODE_HEADERS_HINT}",
              "gdb": "gdb not found; apt-get install gdb",
              "clang": "clang-16 not found; apt-get install clang-16 libclang-rt-16-dev"}
     return hints.get(piece, f"{piece} not found; install {piece} or put it on PATH")
@@ -93,6 +95,7 @@ JDK_HINT = "apt-get install openjdk-17-jdk-headless or set JAVA_HOME"
 GO_HINT = "apt-get install golang-go (make setup does)"
 RUSTC_HINT = "install rustup (rustup.rs) or apt-get install rustc"
 NODE_HINT = "apt-get install nodejs, or a Node 20 with its headers"
+NODE_HEADERS_HINT = "apt-get install libnode-dev, or a Node whose prefix has include/node"
 PANAMA_HINT = f"install a JDK >= {PANAMA_MIN_FEATURE} (e.g. Temurin 25) under /usr/lib/jvm or set JAVA_HOME"
 
 
