@@ -141,17 +141,19 @@ def severity(kind: str, access: str | None = None) -> str:
 
 # The runtime's rule each failure mode breaks, as an instructor would say it.
 MODE_RULES = {
-    "lifetime": "Memory has one owner at a time. Python's garbage collector and C's malloc/free do not see "
-                "each other's references, so whoever frees a block must know that nobody on the other side "
-                "still points into it.",
+    "lifetime": "Memory has one owner at a time. A runtime's collector (Python's, the JVM's, V8's), Rust's Drop "
+                "and Panama's arenas on one side and C's malloc/free on the other do not see each other's "
+                "references, so whoever frees a block must know that nobody on the other side still points into it.",
     "abi-drift": "Caller and callee must agree on the layout. Every signature, struct field, size and "
-                 "calling convention the binding declares must match the library that is actually loaded; "
-                 "nothing checks this at run time.",
-    "threading": "The Python C-API may only be called by a thread that holds the GIL, and state shared "
-                 "between threads on the C side needs its own locks, taken in one order.",
-    "swallowed-error": "Every error must reach someone who can act on it. A C return code must be checked, "
-                       "and an exception raised in a callback cannot travel through C frames: the FFI layer "
-                       "prints it and returns a default.",
+                 "calling convention the binding declares (a cdef, a FunctionDescriptor, a Rust struct, a JS "
+                 "reading a Buffer) must match the library that is actually loaded; nothing checks this at run time.",
+    "threading": "A runtime may only be called from the threads it allows: CPython's C-API by the thread that "
+                 "holds the GIL, JNI through the calling thread's own JNIEnv, V8 from the JS thread, a thread-affine "
+                 "C handle from its owner. State shared between threads on the C side needs its own locks, taken "
+                 "in one order.",
+    "swallowed-error": "Every error must reach someone who can act on it. A C return code or an N-API status "
+                       "must be checked, and an exception or panic cannot travel through C frames: the binding "
+                       "prints it, aborts or returns a default, and the caller never hears of it.",
     "encoding": "Both sides must agree on the bytes of a string. JNI's modified UTF-8 is not UTF-8 "
                 "(surrogate pairs for emoji, C0 80 for NUL), and a length counts bytes, code units or "
                 "code points, never all three.",
