@@ -2,7 +2,8 @@
 
 Suite: ``pytest cases/`` serial and with ``-n 2`` (this machine's two cores), each with
 ``--faultlab-isolation spawn`` and with the default ``auto`` (the fork server where it is
-sound); baseline: serial, spawn.
+sound); baseline: serial, spawn. Then ``pytest cases/ -n 2`` one run configuration at a time
+(none, pymalloc-debug, asan, ubsan, tsan, ...), against ``none``.
 The catalog is whatever ``cases/`` holds when the bench runs (its size is reported); as a
 stand-in for the full catalog, 20 renamed copies of the example case (cffi, ASan) are timed
 too. ``--quick`` times a one-case catalog in a temporary folder instead.
@@ -87,6 +88,22 @@ def time_catalog(label: str, root: Path, env: dict[str, str], repeat: int) -> li
     return benchstats.compare(figures, f"{label}: {BASELINE}")
 
 
+def configuration_figures(repeat: int) -> list[Figure]:
+    """``pytest cases/ -n 2`` (fork server where sound) for each run configuration the catalog expects
+    something of, one at a time (``--faultlab-sanitizer NAME``); baseline: ``none``."""
+    names = [n for n in configurations.NAMES if any(n in c.expect for c in catalog.discover())]
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    summaries: dict[str, str] = {}
+    for _ in range(repeat):
+        for name in names:
+            wall, summaries[name] = _pytest_wall(build.project_root(), ["-n", "2", "--faultlab-sanitizer", name],
+                                                 dict(os.environ))
+            samples[name].append(wall)
+    figures = [Figure(f"cases/ -n 2, only --faultlab-sanitizer {name}", "s", tuple(values),
+                      extra={"pytest": summaries[name]}) for name, values in samples.items()]
+    return benchstats.compare(figures, "cases/ -n 2, only --faultlab-sanitizer none")
+
+
 def synthetic_catalog(root: Path, copies: int) -> bool:
     """``copies`` renamed copies of the catalog's example case (cffi, ASan) in ``root``; False if it changed shape."""
     source = build.project_root()
@@ -124,6 +141,7 @@ def suite_figures(quick: bool) -> tuple[list[Figure], list[str]]:
         except catalog.CatalogError as exc:
             notes.append(f"cases/ at bench time does not load: {exc}")
         figures = time_catalog("cases/", build.project_root(), dict(os.environ), repeat)
+        figures += configuration_figures(repeat)
         synthetic = Path(tmp) / "synthetic"
         if synthetic_catalog(synthetic, SYNTHETIC_COPIES):
             env = dict(os.environ, FAULTLAB_ROOT=str(synthetic))
