@@ -30,18 +30,11 @@ panama_descriptor_drift = Case(
 )
 
 
-def panama(configuration, variant):
-    """``java DiskUsage LIBRARY VARIANT`` on a JDK with java.lang.foreign."""
-    return java.java_command("DiskUsage", java.compile_classes(*JAVA_SOURCES, minimum=java.PANAMA_VERSION),
-                             minimum=java.PANAMA_VERSION, options=(java.NATIVE_ACCESS,),
-                             args=(str(LIB.path(configuration, variant)), variant))
-
-
 @panama_descriptor_drift.broken
 def version_1_descriptor(configuration):
-    return panama(configuration, "broken")
+    return java.panama_command("DiskUsage", JAVA_SOURCES, LIB.path(configuration, "broken"), "broken")
 
 
 @panama_descriptor_drift.fixed
 def version_2_descriptor(configuration):
-    return panama(configuration, "fixed")
+    return java.panama_command("DiskUsage", JAVA_SOURCES, LIB.path(configuration, "fixed"), "fixed")

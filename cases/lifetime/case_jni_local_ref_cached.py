@@ -31,17 +31,11 @@ jni_local_ref_cached = Case(
 )
 
 
-def checked_jni(configuration, variant):
-    """``java -Xcheck:jni TypeRegistry`` on the library built for this run and variant."""
-    return java.java_command("TypeRegistry", java.compile_classes(*JAVA_SOURCES),
-                             library_dir=LIB.path(configuration, variant).parent, options=(java.CHECKED_JNI,))
-
-
 @jni_local_ref_cached.broken
 def caches_the_local_reference(configuration):
-    return checked_jni(configuration, "broken")
+    return java.checked_jni_command("TypeRegistry", JAVA_SOURCES, LIB.path(configuration, "broken").parent)
 
 
 @jni_local_ref_cached.fixed
 def caches_a_global_reference(configuration):
-    return checked_jni(configuration, "fixed")
+    return java.checked_jni_command("TypeRegistry", JAVA_SOURCES, LIB.path(configuration, "fixed").parent)

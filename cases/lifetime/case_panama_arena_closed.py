@@ -32,18 +32,11 @@ panama_arena_closed = Case(
 )
 
 
-def panama(configuration, variant):
-    """``java ArenaChecksum LIBRARY VARIANT`` on a JDK with java.lang.foreign."""
-    return java.java_command("ArenaChecksum", java.compile_classes(*JAVA_SOURCES, minimum=java.PANAMA_VERSION),
-                             minimum=java.PANAMA_VERSION, options=(java.NATIVE_ACCESS,),
-                             args=(str(LIB.path(configuration, variant)), variant))
-
-
 @panama_arena_closed.broken
 def arena_closed_before_c_is_done(configuration):
-    return panama(configuration, "broken")
+    return java.panama_command("ArenaChecksum", JAVA_SOURCES, LIB.path(configuration, "broken"), "broken")
 
 
 @panama_arena_closed.fixed
 def c_done_inside_the_arena(configuration):
-    return panama(configuration, "fixed")
+    return java.panama_command("ArenaChecksum", JAVA_SOURCES, LIB.path(configuration, "fixed"), "fixed")

@@ -31,17 +31,11 @@ jni_exception_pending = Case(
 )
 
 
-def checked_jni(configuration, variant):
-    """``java -Xcheck:jni CodecLookup`` on the library built for this run and variant."""
-    return java.java_command("CodecLookup", java.compile_classes(*JAVA_SOURCES),
-                             library_dir=LIB.path(configuration, variant).parent, options=(java.CHECKED_JNI,))
-
-
 @jni_exception_pending.broken
 def falls_back_with_the_exception_pending(configuration):
-    return checked_jni(configuration, "broken")
+    return java.checked_jni_command("CodecLookup", JAVA_SOURCES, LIB.path(configuration, "broken").parent)
 
 
 @jni_exception_pending.fixed
 def clears_the_exception_then_falls_back(configuration):
-    return checked_jni(configuration, "fixed")
+    return java.checked_jni_command("CodecLookup", JAVA_SOURCES, LIB.path(configuration, "fixed").parent)

@@ -30,18 +30,11 @@ panama_upcall_throws = Case(
 )
 
 
-def panama(configuration, variant):
-    """``java RecordSum LIBRARY VARIANT`` on a JDK with java.lang.foreign."""
-    return java.java_command("RecordSum", java.compile_classes(*JAVA_SOURCES, minimum=java.PANAMA_VERSION),
-                             minimum=java.PANAMA_VERSION, options=(java.NATIVE_ACCESS,),
-                             args=(str(LIB.path(configuration, variant)), variant))
-
-
 @panama_upcall_throws.broken
 def upcall_throws(configuration):
-    return panama(configuration, "broken")
+    return java.panama_command("RecordSum", JAVA_SOURCES, LIB.path(configuration, "broken"), "broken")
 
 
 @panama_upcall_throws.fixed
 def upcall_returns_an_error_code(configuration):
-    return panama(configuration, "fixed")
+    return java.panama_command("RecordSum", JAVA_SOURCES, LIB.path(configuration, "fixed"), "fixed")

@@ -30,17 +30,11 @@ jni_env_across_threads = Case(
 )
 
 
-def checked_jni(configuration, variant):
-    """``java -Xcheck:jni ProgressReporter`` on the library built for this run and variant."""
-    return java.java_command("ProgressReporter", java.compile_classes(*JAVA_SOURCES),
-                             library_dir=LIB.path(configuration, variant).parent, options=(java.CHECKED_JNI,))
-
-
 @jni_env_across_threads.broken
 def worker_uses_the_callers_env(configuration):
-    return checked_jni(configuration, "broken")
+    return java.checked_jni_command("ProgressReporter", JAVA_SOURCES, LIB.path(configuration, "broken").parent)
 
 
 @jni_env_across_threads.fixed
 def worker_attaches_itself(configuration):
-    return checked_jni(configuration, "fixed")
+    return java.checked_jni_command("ProgressReporter", JAVA_SOURCES, LIB.path(configuration, "fixed").parent)

@@ -65,3 +65,16 @@ def java_command(main_class: str, classes: Path, *, library_dir: Path | None = N
     if library_dir is not None:
         argv.append(f"-Djava.library.path={library_dir}")
     return [*argv, main_class, *args]
+
+
+def checked_jni_command(main_class: str, sources: tuple[str, ...], library_dir: Path) -> list[str]:
+    """A JNI case's child: ``java -Xcheck:jni MAIN_CLASS``, compiled from ``native/<sources>``, its
+    JNI library found in ``library_dir`` (the build of the run's configuration and variant)."""
+    return java_command(main_class, compile_classes(*sources), library_dir=library_dir, options=(CHECKED_JNI,))
+
+
+def panama_command(main_class: str, sources: tuple[str, ...], library: Path, variant: str) -> list[str]:
+    """A Panama case's child: ``java MAIN_CLASS LIBRARY VARIANT`` on a JDK with java.lang.foreign,
+    compiled from ``native/<sources>``, the library being the build of the run's configuration and variant."""
+    return java_command(main_class, compile_classes(*sources, minimum=PANAMA_VERSION), minimum=PANAMA_VERSION,
+                        options=(NATIVE_ACCESS,), args=(str(library), variant))
