@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -331,6 +332,7 @@ def test_a_client_killed_mid_run_takes_its_server_and_the_hanging_child_with_it(
         while not (children := _children(server_pid)) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert children, "the server never forked the hanging child"
+        work = _dump_dir(children[0])
     finally:
         client.kill()
         client.wait()
@@ -340,6 +342,13 @@ def test_a_client_killed_mid_run_takes_its_server_and_the_hanging_child_with_it(
         time.sleep(0.05)
     assert all(gone(pid) for pid in [server_pid, *children])
     assert hang.group_members(children[0]) == []
+    # The client's run directory, which nobody else would remove once SIGKILL took the client.
+    assert work.startswith(tempfile.gettempdir()) and not os.path.exists(work)
+
+
+def _dump_dir(pid: int) -> str:
+    """The run directory of a forked child: where its stdout goes."""
+    return os.path.dirname(os.readlink(f"/proc/{pid}/fd/1"))
 
 
 def _children(pid: int) -> list[int]:

@@ -12,6 +12,7 @@ import faulthandler
 import gc
 import os
 import select
+import shutil
 import signal
 import socket
 import sys
@@ -111,6 +112,9 @@ def serve(channel: Channel):
             status = None
         if status is None:
             _kill_group_and_reap(pid)
+            # The client made the run's directory and would remove it after the verdict; it is gone
+            # (killed, perhaps by SIGKILL), so the last process that knows the directory removes it.
+            shutil.rmtree(request["work"], ignore_errors=True)
             return None
 
 
