@@ -425,6 +425,25 @@ def test_a_sweep_leaves_faultlabs_own_children_and_concurrent_runs_alone(tmp_pat
     assert beside["outcome"].exit_code == 0
     _assert_escapee_killed_and_reaped(tmp_path / "beside.pid")
 
+def test_a_live_helper_does_not_cost_a_run_the_sweep(monkeypatch):
+    """A warm symbolizer or a fork server is faultlab's own child: with nothing else alive, a spawned
+    run's end skips the walk over /proc (the isolation bench's figures rely on it)."""
+    from faultlab.diagnosis import containment
+
+    helper = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    containment.register_helper(helper.pid)
+    walks = []
+    table = containment.process_table
+    monkeypatch.setattr(containment, "process_table", lambda: walks.append(1) or table())
+    try:
+        assert faultlab.run([PYTHON, "-c", "pass"], timeout=30).exit_code == 0
+    finally:
+        containment.forget_helper(helper.pid)
+        helper.kill()
+        helper.wait()
+    assert walks == []
+
+
 ESCAPE_CASES = '''
 """Drivers whose descendants leave the run's process group."""
 from faultlab.lab.catalog import Case
