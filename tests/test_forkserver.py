@@ -333,6 +333,9 @@ def test_a_client_killed_mid_run_takes_its_server_and_the_hanging_child_with_it(
             time.sleep(0.05)
         assert children, "the server never forked the hanging child"
         work = _dump_dir(children[0])
+        with open(f"/proc/{server_pid}/environ", "rb") as f:
+            (entry,) = [e for e in f.read().split(b"\0") if e.startswith(b"FAULTLAB_DUMP_DIR=")]
+        server_work = os.fsdecode(entry.split(b"=", 1)[1])
     finally:
         client.kill()
         client.wait()
@@ -342,8 +345,9 @@ def test_a_client_killed_mid_run_takes_its_server_and_the_hanging_child_with_it(
         time.sleep(0.05)
     assert all(gone(pid) for pid in [server_pid, *children])
     assert hang.group_members(children[0]) == []
-    # The client's run directory, which nobody else would remove once SIGKILL took the client.
+    # The client's run directory and the server's own, which nobody else would remove once SIGKILL took the client.
     assert work.startswith(tempfile.gettempdir()) and not os.path.exists(work)
+    assert os.path.basename(server_work).startswith("faultlab-forkserver-") and not os.path.exists(server_work)
 
 
 def _dump_dir(pid: int) -> str:
