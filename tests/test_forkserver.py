@@ -365,3 +365,13 @@ def _children(pid: int) -> list[int]:
         except (OSError, IndexError, ValueError):
             pass
     return found
+
+
+def test_the_server_holds_no_report_source():
+    """Every module the server imports is a cost of its start-up and, under ASan, of every fork; the
+    classifier's sources are needed after a run, in the client, never in the server or its children."""
+    code = ("import sys\nfrom faultlab.lab.isolation import server\nserver._warm_up()\n"
+            "print(sorted(m for m in sys.modules if m.startswith('faultlab.diagnosis.sources')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", done.stdout
