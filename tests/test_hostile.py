@@ -252,6 +252,27 @@ def test_report_checks_every_output_before_it_writes_any(tmp_path, where, messag
     assert not html.exists() and list(tmp_path.iterdir()) == []  # no half of the job, no temporary file
 
 
+CONTROLS = "\x1b]0;pwned\x07\u202eSPOOF\u2066\x00\x9b2J\u200f"
+
+
+def test_a_results_file_s_controls_and_bidi_reach_the_html_page_escaped(tmp_path):
+    """A browser shows no escape sequence, but it honours U+202E and the isolates: text a child printed
+    (or a tampered results file holds) must not reorder what the page says; a NUL is no HTML at all."""
+    results = json.loads((Path(__file__).with_name("fixtures") / "results" / "v1-small-catalog.json").read_text())
+    entry = results["results"][0]
+    entry["case"] = entry["case"] + CONTROLS
+    entry["verdict"]["summary"] += CONTROLS
+    entry["verdict"]["evidence"].append(CONTROLS)
+    entry["verdict"]["native_stack"][0]["function"] += CONTROLS
+    entry["verdict"]["report_stacks"] = [{"title": CONTROLS, "frames": [{"function": CONTROLS, "module": "m", "line": 1}]}]
+    (tmp_path / "r.json").write_text(json.dumps(results))
+    done = _faultlab("report", str(tmp_path / "r.json"), "--html", str(tmp_path / "r.html"))
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "r.html").read_text(encoding="utf-8", errors="surrogateescape")
+    assert [c for c in "\x1b\x07\u202e\u2066\x00\x9b\u200f" if c in page] == []
+    assert "\\x1b]0;pwned\\x07\\u202eSPOOF" in page
+
+
 def test_report_files_are_written_both_or_neither(tmp_path):
     from faultlab.reports import atomic
 

@@ -24,13 +24,16 @@ from ..diagnosis.signature import meaningful
 from ..diagnosis.verdict import Verdict
 from ..lab.results import RUNTIMES, VARIANTS, CaseRecord, CaseRun, Results
 from .pictures import layouts_panel, picture_panel
+from .terminal import printable
 
 _ACCESS = re.compile(r"^\s*(?:READ|WRITE|Read|Write|Atomic \w+) of size")
 
 
 def _e(text) -> str:
-    """Escaped for HTML; a lone surrogate (text that was never valid UTF-8) shows as its escape."""
-    return html.escape(str(text).encode("utf-8", "backslashreplace").decode("utf-8"), quote=True)
+    """Escaped for HTML, each line's controls and bidi characters shown as their escapes, as on a
+    terminal: a browser honours U+202E and the isolates, so a child's text could reorder the page's."""
+    lines = str(text).split("\n")  # kept: a fix's code and a diff are several lines in a <pre>
+    return html.escape("\n".join(printable(line) for line in lines), quote=True)
 
 
 def _template() -> Template:
