@@ -273,6 +273,23 @@ def test_a_results_file_s_controls_and_bidi_reach_the_html_page_escaped(tmp_path
     assert "\\x1b]0;pwned\\x07\\u202eSPOOF" in page
 
 
+def test_a_results_file_with_a_huge_stack_is_reported_in_linear_time(tmp_path):
+    """Each frame was looked up in the list of meaningful ones: 30,000 frames (a 2 MB file) took minutes."""
+    import time
+
+    results = json.loads((Path(__file__).with_name("fixtures") / "results" / "v1-small-catalog.json").read_text())
+    verdict = results["results"][0]["verdict"]
+    verdict["python_stack"] = [{"function": f"f{i}", "module": "m.py", "line": i + 1} for i in range(30_000)]
+    (tmp_path / "r.json").write_text(json.dumps(results))
+    start = time.monotonic()
+    done = _faultlab("report", str(tmp_path / "r.json"), "--html", str(tmp_path / "r.html"),
+                     "--sarif", str(tmp_path / "r.sarif"))
+    assert done.returncode == 0, done.stderr
+    assert time.monotonic() - start < 20
+    page = (tmp_path / "r.html").read_text()
+    assert "f0</code>" in page and "f29999</code>" not in page and "29,800 more frames not shown" in page
+
+
 def test_report_files_are_written_both_or_neither(tmp_path):
     from faultlab.reports import atomic
 
