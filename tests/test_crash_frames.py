@@ -320,3 +320,51 @@ def test_a_symbolizer_that_does_not_answer_is_killed_and_reaped(tmp_path, three_
     answers = symbolizer.locate([(str(three_crashes[0]), 0x1100)], timeout=0.5)
     assert answers == [()]
     assert symbolizer._proc is None  # killed and reaped: no zombie left
+
+
+# Modules a forged frame file can name. Each stat()s as a regular file in faultlab's process, but the
+# symbolizer would open something else (its own stdin: the query pipe, which blocks it), or data no
+# object file is made of. faultlab's stdin here is a regular file, as under `faultlab diagnose < input`.
+HOSTILE_MODULES = {
+    "the symbolizer's own stdin": "/proc/self/fd/0",
+    "faultlab's stdin": "/proc/{faultlab}/fd/0",
+    "a proc file": "/proc/self/environ",
+    "a file that is no object file": "{tmp}/not-elf.so",
+    "a sparse 64 GiB file": "{tmp}/sparse.so",
+    "a symlink to a device": "{tmp}/zero.so",
+}
+
+
+@pytest.mark.skipif(symbolize.command() is None, reason="llvm-symbolizer is not installed")
+@pytest.mark.parametrize("module", HOSTILE_MODULES)
+def test_a_forged_module_path_never_reaches_the_symbolizer(tmp_path, three_crashes, module):
+    (tmp_path / "not-elf.so").write_text("root:x:0:0:root:/root:/bin/sh\n" * 10)
+    with open(tmp_path / "sparse.so", "wb") as f:
+        f.write(b"\x7fELF")
+        f.truncate(64 << 30)
+    (tmp_path / "zero.so").symlink_to("/dev/zero")
+    (tmp_path / "stdin").write_text("a regular file\n")
+    symbols = subprocess.run(["nm", str(three_crashes[0])], capture_output=True, text=True, check=True).stdout
+    (store_count,) = [int(line.split()[0], 16) for line in symbols.splitlines() if line.endswith(" store_count")]
+    listening = tmp_path / "listening-symbolizer"  # the real one, its queries kept in a log
+    listening.write_text(f'#!/bin/sh\ntee -a {tmp_path}/queries | {symbolize.command()} "$@"\n')
+    listening.chmod(0o755)
+    code = f"""
+import json, os, sys, time
+from faultlab.diagnosis import symbolize
+path = {HOSTILE_MODULES[module]!r}.format(faultlab=os.getpid(), tmp={str(tmp_path)!r})
+symbolizer = symbolize.Symbolizer({str(listening)!r})
+start = time.monotonic()
+answers = symbolizer.locate([(path, 0x10), ({str(three_crashes[0])!r}, {store_count})], timeout=5)
+print(json.dumps({{"seconds": time.monotonic() - start, "alive": symbolizer._proc is not None,
+                  "hostile": answers[0], "real": answers[1]}}))
+"""
+    with open(tmp_path / "stdin", "rb") as stdin:
+        child = subprocess.run([PYTHON, "-c", code], stdin=stdin, capture_output=True, text=True, timeout=60)
+    assert child.returncode == 0, child.stderr
+    reply = json.loads(child.stdout)
+    assert reply["hostile"] == [] and reply["alive"], reply  # never asked about, so never killed for it
+    assert (tmp_path / "queries").read_text().count("\n") == 1, (tmp_path / "queries").read_text()
+    assert reply["seconds"] < 2.5, reply
+    assert "store_count" in [place[0] for place in reply["real"]], reply  # the real module still answered
+

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -331,6 +332,10 @@ def test_a_client_killed_mid_run_takes_its_server_and_the_hanging_child_with_it(
         while not (children := _children(server_pid)) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert children, "the server never forked the hanging child"
+        work = _dump_dir(children[0])
+        with open(f"/proc/{server_pid}/environ", "rb") as f:
+            (entry,) = [e for e in f.read().split(b"\0") if e.startswith(b"FAULTLAB_DUMP_DIR=")]
+        server_work = os.fsdecode(entry.split(b"=", 1)[1])
     finally:
         client.kill()
         client.wait()
@@ -340,6 +345,14 @@ def test_a_client_killed_mid_run_takes_its_server_and_the_hanging_child_with_it(
         time.sleep(0.05)
     assert all(gone(pid) for pid in [server_pid, *children])
     assert hang.group_members(children[0]) == []
+    # The client's run directory and the server's own, which nobody else would remove once SIGKILL took the client.
+    assert work.startswith(tempfile.gettempdir()) and not os.path.exists(work)
+    assert os.path.basename(server_work).startswith("faultlab-forkserver-") and not os.path.exists(server_work)
+
+
+def _dump_dir(pid: int) -> str:
+    """The run directory of a forked child: where its stdout goes."""
+    return os.path.dirname(os.readlink(f"/proc/{pid}/fd/1"))
 
 
 def _children(pid: int) -> list[int]:
@@ -352,3 +365,13 @@ def _children(pid: int) -> list[int]:
         except (OSError, IndexError, ValueError):
             pass
     return found
+
+
+def test_the_server_holds_no_report_source():
+    """Every module the server imports is a cost of its start-up and, under ASan, of every fork; the
+    classifier's sources are needed after a run, in the client, never in the server or its children."""
+    code = ("import sys\nfrom faultlab.lab.isolation import server\nserver._warm_up()\n"
+            "print(sorted(m for m in sys.modules if m.startswith('faultlab.diagnosis.sources')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", done.stdout

@@ -252,6 +252,44 @@ def test_report_checks_every_output_before_it_writes_any(tmp_path, where, messag
     assert not html.exists() and list(tmp_path.iterdir()) == []  # no half of the job, no temporary file
 
 
+CONTROLS = "\x1b]0;pwned\x07\u202eSPOOF\u2066\x00\x9b2J\u200f"
+
+
+def test_a_results_file_s_controls_and_bidi_reach_the_html_page_escaped(tmp_path):
+    """A browser shows no escape sequence, but it honours U+202E and the isolates: text a child printed
+    (or a tampered results file holds) must not reorder what the page says; a NUL is no HTML at all."""
+    results = json.loads((Path(__file__).with_name("fixtures") / "results" / "v1-small-catalog.json").read_text())
+    entry = results["results"][0]
+    entry["case"] = entry["case"] + CONTROLS
+    entry["verdict"]["summary"] += CONTROLS
+    entry["verdict"]["evidence"].append(CONTROLS)
+    entry["verdict"]["native_stack"][0]["function"] += CONTROLS
+    entry["verdict"]["report_stacks"] = [{"title": CONTROLS, "frames": [{"function": CONTROLS, "module": "m", "line": 1}]}]
+    (tmp_path / "r.json").write_text(json.dumps(results))
+    done = _faultlab("report", str(tmp_path / "r.json"), "--html", str(tmp_path / "r.html"))
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "r.html").read_text(encoding="utf-8", errors="surrogateescape")
+    assert [c for c in "\x1b\x07\u202e\u2066\x00\x9b\u200f" if c in page] == []
+    assert "\\x1b]0;pwned\\x07\\u202eSPOOF" in page
+
+
+def test_a_results_file_with_a_huge_stack_is_reported_in_linear_time(tmp_path):
+    """Each frame was looked up in the list of meaningful ones: 30,000 frames (a 2 MB file) took minutes."""
+    import time
+
+    results = json.loads((Path(__file__).with_name("fixtures") / "results" / "v1-small-catalog.json").read_text())
+    verdict = results["results"][0]["verdict"]
+    verdict["python_stack"] = [{"function": f"f{i}", "module": "m.py", "line": i + 1} for i in range(30_000)]
+    (tmp_path / "r.json").write_text(json.dumps(results))
+    start = time.monotonic()
+    done = _faultlab("report", str(tmp_path / "r.json"), "--html", str(tmp_path / "r.html"),
+                     "--sarif", str(tmp_path / "r.sarif"))
+    assert done.returncode == 0, done.stderr
+    assert time.monotonic() - start < 20
+    page = (tmp_path / "r.html").read_text()
+    assert "f0</code>" in page and "f29999</code>" not in page and "29,800 more frames not shown" in page
+
+
 def test_report_files_are_written_both_or_neither(tmp_path):
     from faultlab.reports import atomic
 
@@ -424,6 +462,25 @@ def test_a_sweep_leaves_faultlabs_own_children_and_concurrent_runs_alone(tmp_pat
         server.close()
     assert beside["outcome"].exit_code == 0
     _assert_escapee_killed_and_reaped(tmp_path / "beside.pid")
+
+def test_a_live_helper_does_not_cost_a_run_the_sweep(monkeypatch):
+    """A warm symbolizer or a fork server is faultlab's own child: with nothing else alive, a spawned
+    run's end skips the walk over /proc (the isolation bench's figures rely on it)."""
+    from faultlab.diagnosis import containment
+
+    helper = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    containment.register_helper(helper.pid)
+    walks = []
+    table = containment.process_table
+    monkeypatch.setattr(containment, "process_table", lambda: walks.append(1) or table())
+    try:
+        assert faultlab.run([PYTHON, "-c", "pass"], timeout=30).exit_code == 0
+    finally:
+        containment.forget_helper(helper.pid)
+        helper.kill()
+        helper.wait()
+    assert walks == []
+
 
 ESCAPE_CASES = '''
 """Drivers whose descendants leave the run's process group."""

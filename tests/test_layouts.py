@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import jsonschema
@@ -234,6 +236,17 @@ def test_a_hostile_header_gives_no_diff_and_does_not_hang(tmp_path, name):
         assert [d.name for d in found] == ["struct drift"] and len(found[0].new.slots) == 2
     else:
         assert found == (), found
+
+
+@pytest.mark.parametrize("make", [os.mkfifo, lambda p: os.symlink("/dev/zero", p)], ids=["a FIFO", "/dev/zero"])
+def test_a_header_that_is_no_file_gives_no_diff_at_once(tmp_path, make):
+    """A FIFO stat()s as 0 bytes, as /dev/zero does: the parsing child would wait on the one and fill
+    its memory from the other until its time bound, 20 s of every record."""
+    (tmp_path / "v1.h").write_text(V1)
+    make(tmp_path / "v2.h")
+    start = time.monotonic()
+    assert layouts.diff_headers(tmp_path / "v1.h", tmp_path / "v2.h") == ()
+    assert time.monotonic() - start < 2
 
 
 def test_a_parse_past_its_time_bound_gives_no_diff(monkeypatch):

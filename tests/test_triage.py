@@ -123,6 +123,21 @@ def test_escape_sequences_in_a_log_reach_the_terminal_escaped(tmp_path):
     assert "malloc(): corrupted top size \\x1b[2J\\u202e" in done.stdout
 
 
+def test_a_log_named_in_bytes_that_are_not_utf_8_is_named_visibly(tmp_path):
+    """A CI artifact's file name is the uploader's choice: a stray byte (0x9b is a one-byte CSI
+    in an 8-bit terminal) is shown as its escape, on a strict UTF-8 terminal as on any other;
+    so are the bidi marks of a log's text."""
+    log = os.path.join(os.fsencode(tmp_path), b"crash\x9b2J\xff.log")
+    with open(log, "w") as f:
+        f.write("malloc(): corrupted top size \u200f\u061c\n")
+    shown = faultlab(None, "triage", os.fsdecode(log), errors="surrogateescape", PYTHONIOENCODING="utf-8")
+    assert shown.returncode == 1, shown.stderr
+    assert r"crash\x9b2J\xff.log: " in shown.stdout and r"corrupted top size \u200f\u061c" in shown.stdout, shown.stdout
+    assert "\udc9b" not in shown.stdout and "\u200f" not in shown.stdout
+    as_json = faultlab(None, "triage", "--json", os.fsdecode(log), PYTHONIOENCODING="utf-8")
+    assert json.loads(as_json.stdout)["log"].endswith(r"crash\x9b2J\xff.log"), as_json.stdout
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda p: p.mkdir(), r"is a directory"),
     (lambda p: os.mkfifo(p), r"is a FIFO; pipe it in instead: faultlab triage - < \S+"),

@@ -126,7 +126,8 @@ def triage(args) -> int:
             status = EXIT_USAGE
             continue
         verdict = classify(outcome_of(text, name, args.sanitizer))
-        label = "<stdin>" if name == "-" else name
+        # A name's bytes that are not UTF-8 as escapes, so JSON carries no lone surrogate either.
+        label = "<stdin>" if name == "-" else os.fsencode(name).decode("utf-8", "backslashreplace")
         if args.json:
             print(json.dumps({"log": label, **verdict.to_dict()}))
         else:

@@ -112,13 +112,30 @@ def _kill(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
-def _has_children() -> bool:
-    """Whether this process has a child, live or zombie: one system call, and nobody's status is taken."""
+def _has_children(ignoring: set[int] | frozenset = frozenset()) -> bool:
+    """Whether this process has a child, live or zombie, other than those ``ignoring``: one system call
+    when it has none, and nobody's status is taken."""
     try:
         os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
     except ChildProcessError:
         return False
-    return True
+    if not ignoring:
+        return True
+    children = _own_children()
+    return children is None or bool(children - ignoring)
+
+
+def _own_children() -> set[int] | None:
+    """This process's children (any thread's, zombies too) from /proc; None where the kernel does not
+    list them or a thread ended while they were read (its children moved to another thread)."""
+    found: set[int] = set()
+    try:
+        for tid in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{tid}/children", "rb") as f:
+                found.update(int(pid) for pid in f.read().split())
+    except (OSError, ValueError):
+        return None
+    return found
 
 
 def _reap(pid: int) -> bool:
@@ -282,9 +299,10 @@ class Containment:
         if self.leader is None:
             return
         self._swept = True
-        if self.adopts_orphans and not _has_children():
-            # No child at all: whatever of the run outlived its group and its leader would be
-            # our child (this process adopts orphans), or below one.
+        if self.adopts_orphans and not _has_children(ignoring=_helpers):
+            # No child but faultlab's own helpers (a warm symbolizer, a fork server): whatever of the
+            # run outlived its group and its leader would be our child (this process adopts
+            # orphans), or below one.
             return
         me = os.getpid()
         deadline = time.monotonic() + limit

@@ -24,10 +24,8 @@ import re
 import stat
 
 from . import symbolize
-from .sources._frames import module_name
 from .crash_handler import FRAMES_SUFFIX
 from .outcome import CrashFrame, Outcome
-from .sources import RUNTIME_MODULES
 from .verdict import Frame
 
 READ_CAP = 64 * 1024
@@ -77,6 +75,10 @@ def parse(text: str, signal: int) -> tuple[CrashFrame, ...]:
 
 
 def _is_runtime(module: str) -> bool:
+    # The sources are imported here, after a crash, not with the runner: the fork server imports
+    # the runner, and every module it holds is a cost each fork pays (and its start-up).
+    from .sources import RUNTIME_MODULES
+
     return bool(RUNTIME_MODULES.match(os.path.basename(module)))
 
 
@@ -107,5 +109,7 @@ def collect(dump_dir: str, pid: int, signal: int) -> tuple[CrashFrame, ...]:
 def verdict_frames(outcome: Outcome) -> tuple[Frame, ...]:
     """The outcome's crash frames as a verdict's: named by source file and line where the debug
     information says, else by module, with the runtime prefixes the sources give their paths."""
+    from .sources._frames import module_name
+
     return tuple(Frame(f.function, module_name(f.file or f.module), f.line if f.file else None)
                  for f in outcome.crash_frames)

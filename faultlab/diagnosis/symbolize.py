@@ -8,8 +8,9 @@ on stdin and answering one JSON line each (``--output-style=JSON``); it is regis
 replaced after any failure. Every exchange is bounded in time: past the deadline the
 symbolizer is killed and the frames keep the names the crash handler gave them.
 
-What it reads is named by a crashed child: only absolute paths to regular files are
-queried, never a FIFO or a device that would block it.
+What it reads is named by a crashed child: only ELF files are queried, by the real path
+faultlab resolved, never a FIFO, a device or a /proc file that would block it or stand for
+something else in its process (``queryable``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ QUERIES_PER_WRITE = 64
 # How the crash handler's frames are asked for: linkage names (the symbol table's where it
 # has one), demangled, absolute file names, inlined calls as frames of their own.
 DEFAULT_OPTIONS = ("--functions=linkage", "--demangle", "--inlines")
+MODULE_CAP = 4 << 30  # bytes: no shared library or program under test is larger
+UNQUERYABLE = ("/proc/", "/sys/", "/dev/")
 CANDIDATES = ("llvm-symbolizer", "llvm-symbolizer-16", "/usr/lib/llvm-16/bin/llvm-symbolizer")
 
 
@@ -54,14 +57,32 @@ def command() -> str | None:
     return None
 
 
-def queryable(module: str) -> bool:
-    """Whether ``module`` may be handed to the symbolizer: an absolute path to a regular file that one line can carry."""
+def queryable(module: str) -> str | None:
+    """The path to hand the symbolizer for ``module``, or None when it may not be asked about it.
+
+    ``module`` comes from a crashed child's file, and the symbolizer opens what it is given in its
+    own context, where ``/proc/self`` is the symbolizer (its stdin: the query pipe it would block
+    on). So the path is resolved here, and only a regular file outside ``/proc``, ``/sys`` and
+    ``/dev``, of an object file's size, that starts as an ELF file does, is queried, by its real path.
+    """
     if not module.startswith("/") or any(c in module for c in '"\n\r\0') or len(module) > 4096:
-        return False
+        return None
+    real = os.path.realpath(module)
+    if real.startswith(UNQUERYABLE) or any(c in real for c in '"\n\r\0'):
+        return None
     try:
-        return stat.S_ISREG(os.stat(module).st_mode)
+        fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY)
     except OSError:
-        return False
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or not 64 <= st.st_size <= MODULE_CAP:
+            return None
+        return real if os.pread(fd, 4, 0) == b"\x7fELF" else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 class Symbolizer:
@@ -107,14 +128,15 @@ class Symbolizer:
         """For each ``(module, offset)``, its places, innermost first; ``()`` where the symbolizer said
         nothing, could not be asked (``queryable``), failed or ran out of time."""
         answers: list[tuple[Place, ...]] = [() for _ in queries]
-        asked = [i for i, (module, _) in enumerate(queries) if queryable(module)]
+        paths = [queryable(module) if self.available else None for module, _ in queries]
+        asked = [i for i, path in enumerate(paths) if path is not None]
         proc = self._start() if asked and os.getpid() == self._owner else None
         if proc is None:
             return answers
         deadline = time.monotonic() + timeout
         for start in range(0, len(asked), QUERIES_PER_WRITE):
             batch = asked[start:start + QUERIES_PER_WRITE]
-            request = "".join(f'"{queries[i][0]}" 0x{queries[i][1]:x}\n' for i in batch).encode()
+            request = "".join(f'"{paths[i]}" 0x{queries[i][1]:x}\n' for i in batch).encode()
             try:
                 os.write(proc.stdin.fileno(), request)  # a few KiB: the pipe takes it whole
                 lines = self._read_lines(proc, len(batch), deadline)

@@ -7,7 +7,8 @@ enumerator has. cffi's ABI mode lays out a plain C declaration without a compile
 compiler gives it), so ``diff_headers(old, new)`` reads both headers and returns one
 ``LayoutDiff`` per struct, union, function or enum declared in both whose layout differs.
 
-Headers are untrusted text: a header larger than ``MAX_HEADER``, one cffi cannot parse
+Headers are untrusted text: a header that is no regular file (a FIFO, a device), one larger
+than ``MAX_HEADER``, one cffi cannot parse
 (an ``#include``, a macro cffi does not take, a syntax error) or one that takes longer
 than ``PARSE_TIMEOUT_S`` gives no diff, never an exception. The parsing runs in a child
 (``python -m faultlab.lab.layouts OLD NEW``) with a time and memory bound, since
@@ -20,7 +21,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
+import stat
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -248,7 +251,8 @@ def diff_headers(old: Path, new: Path, *, old_label: str = "old", new_label: str
                  relative=lambda p: str(p)) -> tuple[LayoutDiff, ...]:
     """The declarations whose layout differs between the headers ``old`` and ``new``; () when either cannot be read."""
     try:
-        if any(Path(p).stat().st_size > MAX_HEADER for p in (old, new)):
+        # A FIFO or a device (0 bytes to stat) would hold the parsing child until its time bound.
+        if any(not stat.S_ISREG(st.st_mode) or st.st_size > MAX_HEADER for st in map(os.stat, (old, new))):
             return ()
         proc = subprocess.run([sys.executable, "-m", "faultlab.lab.layouts", str(old), str(new)], capture_output=True,
                               timeout=PARSE_TIMEOUT_S, stdin=subprocess.DEVNULL)

@@ -24,13 +24,17 @@ from ..diagnosis.signature import meaningful
 from ..diagnosis.verdict import Verdict
 from ..lab.results import RUNTIMES, VARIANTS, CaseRecord, CaseRun, Results
 from .pictures import layouts_panel, picture_panel
+from .terminal import printable
 
+MAX_FRAMES_DRAWN = 200  # a crash's stack is rarely deeper; a recursion's is cut
 _ACCESS = re.compile(r"^\s*(?:READ|WRITE|Read|Write|Atomic \w+) of size")
 
 
 def _e(text) -> str:
-    """Escaped for HTML; a lone surrogate (text that was never valid UTF-8) shows as its escape."""
-    return html.escape(str(text).encode("utf-8", "backslashreplace").decode("utf-8"), quote=True)
+    """Escaped for HTML, each line's controls and bidi characters shown as their escapes, as on a
+    terminal: a browser honours U+202E and the isolates, so a child's text could reorder the page's."""
+    lines = str(text).split("\n")  # kept: a fix's code and a diff are several lines in a <pre>
+    return html.escape("\n".join(printable(line) for line in lines), quote=True)
 
 
 def _template() -> Template:
@@ -98,14 +102,19 @@ def _matrix(results, cases: dict[str, CaseRecord]) -> str:
 
 
 def _frames(title: str, frames) -> str:
+    """A stack, its first ``MAX_FRAMES_DRAWN`` frames drawn: a results file's stack may be as long as its size allows."""
     if not frames:
         return ""
     shown = meaningful(frames)
+    meaningful_ones = set(shown)
     items = "".join(
-        f'<li class="{"meaningful" if f in shown else "runtime"}"><code>{_e(f.function)}</code>'
-        f' <span class="where">{_e(f.module)}{":" + str(f.line) if f.line else ""}</span></li>' for f in frames)
+        f'<li class="{"meaningful" if f in meaningful_ones else "runtime"}"><code>{_e(f.function)}</code>'
+        f' <span class="where">{_e(f.module)}{":" + str(f.line) if f.line else ""}</span></li>'
+        for f in frames[:MAX_FRAMES_DRAWN])
+    more = len(frames) - MAX_FRAMES_DRAWN
+    rest = f'<p class="muted">{more:,} more frames not shown</p>' if more > 0 else ""
     return (f'<details class="stack"><summary>{_e(title)} ({len(frames)} frames, {len(shown)} meaningful)</summary>'
-            f"<ol>{items}</ol></details>")
+            f"<ol>{items}</ol>{rest}</details>")
 
 
 def _evidence(verdict: Verdict) -> str:

@@ -14,16 +14,21 @@ SHOWN_FRAMES = 8
 
 def _escape(code: int) -> str:
     short = {0x0A: "\\n", 0x0D: "\\r"}
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, kept by surrogateescape (a file name's): the byte
+        return f"\\x{code - 0xDC00:02x}"
     return short.get(code) or (f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}")
 
 
 # What a child or a downloaded file cannot be allowed to send to a terminal: the C0 controls
 # (ESC starts CSI and OSC sequences: a new window title, a cleared screen, a planted OSC 8
 # link; CR and BS overwrite what is shown), DEL, the C1 controls (U+009B is a one-character
-# CSI), the bidi overrides and isolates that reorder what is read, and the Unicode line
-# and paragraph separators. Tab stays: it moves the cursor right and cannot hide anything.
-_UNPRINTABLE = {code: _escape(code) for code in (*range(0x00, 0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F),
-                                                 *range(0x2066, 0x206A), 0x2028, 0x2029) if code != 0x09}
+# CSI), the bidi marks, overrides and isolates that reorder what is read, the Unicode line
+# and paragraph separators, and the surrogates (a file name's undecodable bytes: a strict
+# UTF-8 terminal cannot be sent them at all). Tab stays: it moves the cursor right and
+# cannot hide anything.
+_UNPRINTABLE = {code: _escape(code) for code in (*range(0x00, 0x20), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F,
+                                                 *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029,
+                                                 *range(0xD800, 0xE000)) if code != 0x09}
 
 
 def printable(text: str) -> str:

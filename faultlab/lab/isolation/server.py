@@ -12,6 +12,7 @@ import faulthandler
 import gc
 import os
 import select
+import shutil
 import signal
 import socket
 import sys
@@ -111,6 +112,9 @@ def serve(channel: Channel):
             status = None
         if status is None:
             _kill_group_and_reap(pid)
+            # The client made the run's directory and would remove it after the verdict; it is gone
+            # (killed, perhaps by SIGKILL), so the last process that knows the directory removes it.
+            shutil.rmtree(request["work"], ignore_errors=True)
             return None
 
 
@@ -163,6 +167,11 @@ def main(argv: list[str]) -> int:
     channel.send({"ready": os.getpid(), "threads": _thread_count()})
     served = serve(channel)
     if served is None:
+        # The client closed this server, or died (SIGKILL leaves it no way to clean up): either way
+        # nobody reads the server's directory any more, and the server is the last that knows it.
+        work = os.environ.get("FAULTLAB_DUMP_DIR", "")
+        if os.path.basename(work).startswith("faultlab-forkserver-"):
+            shutil.rmtree(work, ignore_errors=True)
         return 0
     # From here on this process is the forked child: it runs the case as `python -m faultlab.lab.drive`
     # would, and ends like that interpreter (exit status, tracebacks, atexit, finalisation).
