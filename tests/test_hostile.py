@@ -463,23 +463,32 @@ def test_a_sweep_leaves_faultlabs_own_children_and_concurrent_runs_alone(tmp_pat
     assert beside["outcome"].exit_code == 0
     _assert_escapee_killed_and_reaped(tmp_path / "beside.pid")
 
-def test_a_live_helper_does_not_cost_a_run_the_sweep(monkeypatch):
-    """A warm symbolizer or a fork server is faultlab's own child: with nothing else alive, a spawned
-    run's end skips the walk over /proc (the isolation bench's figures rely on it)."""
-    from faultlab.diagnosis import containment
+LIVE_HELPER = r"""
+import subprocess, sys
+import faultlab
+from faultlab.diagnosis import containment
 
-    helper = subprocess.Popen(["sleep", "30"], start_new_session=True)
-    containment.register_helper(helper.pid)
-    walks = []
-    table = containment.process_table
-    monkeypatch.setattr(containment, "process_table", lambda: walks.append(1) or table())
-    try:
-        assert faultlab.run([PYTHON, "-c", "pass"], timeout=30).exit_code == 0
-    finally:
-        containment.forget_helper(helper.pid)
-        helper.kill()
-        helper.wait()
-    assert walks == []
+helper = subprocess.Popen(["sleep", "30"], start_new_session=True)
+containment.register_helper(helper.pid)
+walks = []
+table = containment.process_table
+containment.process_table = lambda: walks.append(1) or table()
+try:
+    assert faultlab.run([sys.executable, "-c", "pass"], timeout=30).exit_code == 0
+finally:
+    containment.forget_helper(helper.pid)
+    helper.kill()
+    helper.wait()
+print(len(walks))
+"""
+
+
+def test_a_live_helper_does_not_cost_a_run_the_sweep():
+    """A warm symbolizer or a fork server is faultlab's own child: with nothing else alive, a spawned
+    run's end skips the walk over /proc (the isolation bench's figures rely on it). In a fresh
+    interpreter, so that no other test's children are alive."""
+    done = subprocess.run([PYTHON, "-c", LIVE_HELPER], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout.strip()) == (0, "0"), done.stderr
 
 
 ESCAPE_CASES = '''

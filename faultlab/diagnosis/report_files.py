@@ -13,28 +13,38 @@ faulting address, where its summary on stdout names one frame.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
 
-from .sources import SOURCES
-
 READ_CAP = 256 * 1024  # the JVM's thread, frames and siginfo come first; its long tail is the machine's state
 MAX_FILES = 4
 
-NAMES = tuple(re.compile(name) for source in SOURCES for name in getattr(source, "REPORT_FILES", ()))
-OPTIONS = tuple(option for source in SOURCES for option in getattr(source, "REPORT_FILE_OPTIONS", ()))
+
+@functools.cache
+def _declared() -> tuple[tuple[re.Pattern, ...], tuple[tuple[str, str, str], ...]]:
+    """The sources' report file names and options. Late: the fork server never loads the sources."""
+    from .sources import SOURCES
+
+    return (tuple(re.compile(name) for source in SOURCES for name in getattr(source, "REPORT_FILES", ())),
+            tuple(option for source in SOURCES for option in getattr(source, "REPORT_FILE_OPTIONS", ())))
+
+
+def asked_for(env: dict[str, str], directory: str) -> dict[str, str]:
+    """The variables to set so that each runtime writes its report file into ``directory``; an
+    option the user already set (``-XX:ErrorFile`` in their ``JAVA_TOOL_OPTIONS``) is theirs, and kept."""
+    changed = {}
+    for variable, option, value in _declared()[1]:
+        current = env.get(variable, "")
+        if option not in current:
+            changed[variable] = " ".join(p for p in (current, option + value.format(dir=directory)) if p)
+    return changed
 
 
 def environment(env: dict[str, str], directory: str) -> dict[str, str]:
-    """``env`` with each runtime told to write its report file into ``directory``; an option the
-    user already set (``-XX:ErrorFile`` in their ``JAVA_TOOL_OPTIONS``) is theirs, and kept."""
-    env = dict(env)
-    for variable, option, value in OPTIONS:
-        current = env.get(variable, "")
-        if option not in current:
-            env[variable] = " ".join(p for p in (current, option + value.format(dir=directory)) if p)
-    return env
+    """``env`` with ``asked_for``'s variables set."""
+    return {**env, **asked_for(env, directory)}
 
 
 def collect(directory: str | None) -> tuple[tuple[str, str], ...]:
@@ -42,7 +52,7 @@ def collect(directory: str | None) -> tuple[tuple[str, str], ...]:
     if directory is None:
         return ()
     try:
-        names = sorted(n for n in os.listdir(directory) if any(p.fullmatch(n) for p in NAMES))
+        names = sorted(n for n in os.listdir(directory) if any(p.fullmatch(n) for p in _declared()[0]))
     except OSError:
         return ()
     found = []

@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 
-from ...diagnosis import configurations, containment, runner, stall
+from ...diagnosis import configurations, containment, report_files, runner, stall
 from ...diagnosis.configurations import Configuration
 from ...diagnosis.outcome import Outcome
 from .. import catalog
@@ -135,7 +135,9 @@ class ForkServer:
             # The child opens these by path; they are read back through these descriptors, whatever it does to the paths.
             request = {"file": str(case_file), "case": case_id, "variant": variant, "work": work,
                        "cwd": cwd or os.getcwd(), "memory_limit": memory_limit, "quick_exit": quick_exit,
-                       "preload": str(case_file) not in self._no_preload}
+                       "preload": str(case_file) not in self._no_preload,
+                       # What a runtime the child starts is told about its report files (a JVM's hs_err).
+                       "environment": report_files.asked_for(os.environ, work)}
             start = time.monotonic()
             with contained.starting():
                 pid = self._fork(request)

@@ -18,7 +18,7 @@ import socket
 import sys
 import threading
 
-from ...diagnosis import configurations, containment, report_files, runner
+from ...diagnosis import configurations, containment, runner
 from .. import catalog, drive, native  # noqa: F401  (native: imported before any fork)
 from .protocol import Channel
 
@@ -132,7 +132,7 @@ def _become_the_case(request: dict) -> None:
     runner._limits(request["memory_limit"], not configurations.active().reserves_shadow)()
     os.chdir(request["cwd"])
     os.environ["FAULTLAB_DUMP_DIR"] = work
-    os.environ.update(report_files.environment(os.environ, work))  # a JVM it starts reports there too
+    os.environ.update(request.get("environment", {}))  # a JVM it starts reports there too (report_files)
     # faulthandler's handlers come from the server (_warm_up) and write to fd 2, now this run's stderr.
     # An empty <pid>.python file tells the watchdog that this child dumps its stacks on SIGUSR1.
     os.close(os.open(os.path.join(work, f"{os.getpid()}.python"), os.O_WRONLY | os.O_CREAT, 0o644))
