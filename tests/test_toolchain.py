@@ -110,3 +110,13 @@ def test_doctor_says_how_to_get_node_when_it_is_not_on_path(tmp_path, monkeypatc
     monkeypatch.setenv("PATH", str(tmp_path))
     status = {name: (ok, detail) for name, ok, detail in doctor.runtimes()}
     assert status["node"] == (False, toolchain.how_to_get("node"))
+
+
+def test_doctor_shows_a_tools_own_words_with_their_escapes_visible(tmp_path):
+    """A `go` on PATH is any program: what it says about its version reaches the terminal escaped."""
+    (tmp_path / "go").write_text("#!/bin/sh\nprintf 'go version go1.99 \\033]0;pwned\\007 linux/amd64\\n'\n")
+    (tmp_path / "go").chmod(0o755)
+    proc = faultlab(None, "doctor", PATH=f"{tmp_path}:{os.environ['PATH']}")
+    line = next(line for line in proc.stdout.splitlines() if line[8:37].strip() == "go")
+    assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout, line
+    assert "\\x1b]0;pwned\\x07" in line, line

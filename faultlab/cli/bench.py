@@ -17,6 +17,7 @@ import sys
 from .. import benchstats
 from ..lab import build
 from ..reports import atomic
+from ..reports.terminal import printable
 from . import EXIT_OK, UsageError, options
 
 NAMES = ("isolation", "suite", "fuzz", "boundary", "deadlock", "hostile", "crash", "symbolize")
@@ -76,7 +77,8 @@ def run_benches(args) -> int:
             fmt = args.chart.suffix.lower().lstrip(".")
             atomic.write_bytes(args.chart, bench_module("boundary_chart").draw(result, fmt))
         if not args.json:
-            print(benchstats.render(result), end="\n\n", flush=True)
+            # Children's words (a runtime's skip reason, a failed child's stderr) may be in it.
+            print("\n".join(printable(line) for line in benchstats.render(result).split("\n")), end="\n\n", flush=True)
     if args.json:
         print(json.dumps({"faultlab_bench": 1, "machine": machine(), "benches": results}, indent=1))
     return EXIT_OK

@@ -7,6 +7,7 @@ import shutil
 from ..diagnosis import configurations, crash_handler, symbolize
 from ..fuzzing.coverage import check as native_coverage_check
 from ..lab import build, catalog, toolchain
+from ..reports.terminal import printable
 from . import EXIT_FAULT, EXIT_OK
 
 
@@ -73,7 +74,7 @@ def cases_needing(missing: list[str]) -> dict[str, list[str]]:
 def doctor(args) -> int:
     results = checks()
     for name, ok, detail in results:
-        print(f"{'ok     ' if ok else 'MISSING'} {name:<28} {detail}")
+        print(f"{'ok     ' if ok else 'MISSING'} {name:<28} {printable(detail)}")  # a tool's own words
     for piece, ids in cases_needing([name for name, ok, _ in results if not ok]).items():
         if ids:
             print(f"without {piece}, these cases are skipped: {', '.join(ids)}")
