@@ -350,21 +350,20 @@ def test_a_forged_module_path_never_reaches_the_symbolizer(tmp_path, three_crash
     listening.write_text(f'#!/bin/sh\ntee -a {tmp_path}/queries | {symbolize.command()} "$@"\n')
     listening.chmod(0o755)
     code = f"""
-import json, os, sys, time
+import json, os, sys
 from faultlab.diagnosis import symbolize
 path = {HOSTILE_MODULES[module]!r}.format(faultlab=os.getpid(), tmp={str(tmp_path)!r})
 symbolizer = symbolize.Symbolizer({str(listening)!r})
-start = time.monotonic()
 answers = symbolizer.locate([(path, 0x10), ({str(three_crashes[0])!r}, {store_count})], timeout=5)
-print(json.dumps({{"seconds": time.monotonic() - start, "alive": symbolizer._proc is not None,
+print(json.dumps({{"alive": symbolizer._proc is not None,
                   "hostile": answers[0], "real": answers[1]}}))
 """
     with open(tmp_path / "stdin", "rb") as stdin:
         child = subprocess.run([PYTHON, "-c", code], stdin=stdin, capture_output=True, text=True, timeout=60)
     assert child.returncode == 0, child.stderr
     reply = json.loads(child.stdout)
-    assert reply["hostile"] == [] and reply["alive"], reply  # never asked about, so never killed for it
+    # Never asked about, so never stalled on and never killed for it (a stall is killed at its 5 s bound).
+    assert reply["hostile"] == [] and reply["alive"], reply
     assert (tmp_path / "queries").read_text().count("\n") == 1, (tmp_path / "queries").read_text()
-    assert reply["seconds"] < 2.5, reply
     assert "store_count" in [place[0] for place in reply["real"]], reply  # the real module still answered
 
