@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from faultlab.lab import build, java, toolchain
+from faultlab.lab import go as go_build
 
 NATIVE = Path(__file__).with_name("native")
 JVM_OPTIONS = ("-Xshare:auto", "-XX:+UseSerialGC", "-Xms64m", "-Xmx256m", "-XX:-UsePerfData")
@@ -133,9 +134,7 @@ def cgo(plain: Path) -> Child:
         raise Skipped(f"go not found: {toolchain.GO_HINT}")
     version = toolchain.version_of(go, "version")
     source = NATIVE / "boundary_cgo.go"
-    # GOPATH mode and no proxy: one file, no modules, nothing fetched; Go's own build cache inside faultlab's.
-    env = {"CGO_ENABLED": "1", "GO111MODULE": "off", "GOPROXY": "off", "GOFLAGS": "", "GOTOOLCHAIN": "local",
-           "GOCACHE": str(build.cache_root() / "go-build"), "CGO_CFLAGS": f"-O2 -g -I{NATIVE}",
+    env = {**go_build.offline_environment(build.cache_root()), "CGO_CFLAGS": f"-O2 -g -I{NATIVE}",
            "CGO_LDFLAGS": f"{plain} -Wl,-rpath,{plain.parent}"}
     folder = build.build_cached("boundary_cgo", [str(go), "build", "-o", "{output}", str(source)],
                                 inputs=(source, NATIVE / "boundary.h"), tool=version, env=env, directory=True)

@@ -9,6 +9,7 @@ import pytest
 
 from faultlab.diagnosis import configurations
 from faultlab.lab import build, java, toolchain
+from faultlab.lab import go as go_build
 
 GOOD_C = "int answer(void) { return 42; }\n"
 
@@ -124,7 +125,7 @@ RUST_MAIN = "fn main() { println!(\"{}\", %s); }\n"
 
 def _go_build(project, source):
     go = toolchain.find_go()
-    env = {"GO111MODULE": "off", "GOPROXY": "off", "GOCACHE": str(project / "cache" / "go-build")}
+    env = go_build.offline_environment(project / "cache")
     folder = build.build_cached("hello_go", [str(go), "build", "-o", "{output}", str(source)], inputs=(source,),
                                 tool=toolchain.version_of(go, "version"), env=env, directory=True)
     return folder / source.stem

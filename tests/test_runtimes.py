@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import build_jni_program
 
+from faultlab.lab import go as go_build
 from faultlab.lab import toolchain
 
 RUSTC = shutil.which("rustc") or next((p for p in [Path.home() / ".cargo/bin/rustc"] if p.exists()), None)
@@ -383,8 +384,7 @@ def cgo_rules(tmp_path_factory):
     """
     where = tmp_path_factory.mktemp("cgo")
     (where / "cgo_rules.go").write_text(textwrap.dedent(CGO_RULES).lstrip())
-    env = {**os.environ, "CGO_ENABLED": "1", "GO111MODULE": "off", "GOTOOLCHAIN": "local", "GOFLAGS": "",
-           "GOCACHE": str(where / "cache"), "GOPATH": str(where / "gopath")}
+    env = {**os.environ, **go_build.offline_environment(where)}
     checked = {"GOEXPERIMENT": "cgocheck2"} if go_version() >= (1, 21) else {}  # before 1.21: GODEBUG=cgocheck=2 at run time
     for name, extra in (("cgo_rules", {}), ("cgo_rules_checked", checked)):
         done = subprocess.run([GO, "build", "-o", name, "cgo_rules.go"], cwd=where, env={**env, **extra},
@@ -840,8 +840,7 @@ def test_a_rust_thread_that_overflows_its_stack_is_a_stack_overflow(tmp_path, di
 @requires_go
 def test_a_goroutine_that_overflows_its_stack_is_a_stack_overflow(tmp_path, diagnose_command):
     (tmp_path / "recursing.go").write_text(textwrap.dedent(RECURSING_GO).lstrip())
-    env = {**os.environ, "GO111MODULE": "off", "GOTOOLCHAIN": "local", "GOFLAGS": "", "GOCACHE": str(tmp_path / "cache"),
-           "GOPATH": str(tmp_path / "gopath")}
+    env = {**os.environ, **go_build.offline_environment(tmp_path)}
     done = subprocess.run([GO, "build", "-o", "recursing", "recursing.go"], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=600)
     assert done.returncode == 0, done.stderr

@@ -47,6 +47,13 @@ def release() -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
+def offline_environment(cache: Path) -> dict[str, str]:
+    """The variables of a ``go build`` that needs no network: GOPATH mode (one file, no modules),
+    no proxy, the local toolchain only, cgo on, and Go's build cache and GOPATH inside ``cache``."""
+    return {"CGO_ENABLED": "1", "GO111MODULE": "off", "GOPROXY": "off", "GOFLAGS": "", "GOTOOLCHAIN": "local",
+            "GOCACHE": str(cache / "go-build"), "GOPATH": str(cache / "gopath")}
+
+
 def program(source: str, *, libraries: tuple[Path, ...] = (), store_check: bool = False) -> Path:
     """The executable built from ``native/<source>``, linked with the shared ``libraries``; built now if not cached.
 
@@ -57,9 +64,7 @@ def program(source: str, *, libraries: tuple[Path, ...] = (), store_check: bool 
         raise BuildError(f"Go source {path} not found")
     command, version = go()
     links = " ".join(f"{lib} -Wl,-rpath,{lib.parent}" for lib in libraries)
-    env = {"CGO_ENABLED": "1", "GO111MODULE": "off", "GOPROXY": "off", "GOFLAGS": "", "GOTOOLCHAIN": "local",
-           "GOCACHE": str(cache_root() / "go-build"), "GOPATH": str(cache_root() / "gopath"),
-           "CGO_CFLAGS": CGO_CFLAGS, "CGO_LDFLAGS": links}
+    env = {**offline_environment(cache_root()), "CGO_CFLAGS": CGO_CFLAGS, "CGO_LDFLAGS": links}
     if store_check and release() >= CGOCHECK2_AT_BUILD:
         env["GOEXPERIMENT"] = "cgocheck2"
     # go build refuses to overwrite a file it did not write: it fills a fresh folder, naming the program after its file.
