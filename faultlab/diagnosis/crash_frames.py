@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 
-from . import symbolize
+from . import report_files, symbolize
 from .crash_handler import FRAMES_SUFFIX
 from .outcome import CrashFrame, Outcome
 from .verdict import Frame
@@ -40,19 +39,8 @@ _RUST_HASH = re.compile(r"::h[0-9a-f]{16}$")
 def read_file(dump_dir: str, pid: int, signal: int) -> tuple[CrashFrame, ...]:
     """The frames in ``dump_dir``/<pid>.frames, unsymbolized; () when it is missing, is not a regular
     file, does not start as the handler's files start, or names another signal."""
-    try:
-        fd = os.open(os.path.join(dump_dir, f"{pid}{FRAMES_SUFFIX}"), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return ()
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return ()
-        data = os.pread(fd, READ_CAP, 0)
-    except OSError:
-        return ()
-    finally:
-        os.close(fd)
-    return parse(data.decode("utf-8", "backslashreplace"), signal)
+    text = report_files.read_left(os.path.join(dump_dir, f"{pid}{FRAMES_SUFFIX}"), READ_CAP)
+    return () if text is None else parse(text, signal)
 
 
 def parse(text: str, signal: int) -> tuple[CrashFrame, ...]:

@@ -57,13 +57,17 @@ def collect(directory: str | None) -> tuple[tuple[str, str], ...]:
         return ()
     found = []
     for name in names[:MAX_FILES]:
-        text = _read(os.path.join(directory, name))
+        text = read_left(os.path.join(directory, name), READ_CAP)
         if text is not None:
             found.append((name, text))
     return tuple(found)
 
 
-def _read(path: str) -> str | None:
+def read_left(path: str, cap: int) -> str | None:
+    """The first ``cap`` bytes of a file a child left in the run's directory, decoded with
+    ``backslashreplace``; None unless it is a regular file reached without a symlink (a FIFO
+    is never waited on). Every file a child leaves there is read this way (the crash handler's
+    frames too)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
@@ -71,7 +75,7 @@ def _read(path: str) -> str | None:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None
-        data = os.pread(fd, READ_CAP, 0)
+        data = os.pread(fd, cap, 0)
     except OSError:
         return None
     finally:
