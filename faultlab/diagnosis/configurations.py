@@ -87,7 +87,6 @@ class Configuration:
     compiler: str = "gcc"  # what compiles the libraries under test: gcc, or clang-16 for coverage builds
     cflags: tuple[str, ...] = ()  # how those libraries are instrumented
     build_tag: str = "plain"  # the build cache's name for that instrumentation
-    fork_sound: bool = True  # may a child be forked from a warm server (TSan's runtime state does not survive it)
     reserves_shadow: bool = False  # terabytes of shadow memory: no RLIMIT_AS, the allocator's own limit instead
     report_sources: tuple[str, ...] = ()  # the report writers its runtimes bring (asan, lsan, ubsan, tsan, ...)
     leaks: bool = False  # LeakSanitizer's check at exit
@@ -186,7 +185,7 @@ CONFIGURATIONS: dict[str, Configuration] = {c.name: c for c in (
         "tsan", runtimes=("gcc:libtsan.so",),
         options=(("TSAN_OPTIONS", f"{_COMMON}:exitcode={TSAN_EXITCODE}:second_deadlock_stack=1:report_signal_unsafe=0"),
                  ("PYTHONMALLOC", "malloc")),
-        cflags=("-fsanitize=thread",), build_tag="tsan", fork_sound=False, reserves_shadow=True,
+        cflags=("-fsanitize=thread",), build_tag="tsan", reserves_shadow=True,
         report_sources=("tsan",), setup_signs=(r"static TLS block", r"__tsan_"),
     ),
     # LeakSanitizer alone: no shadow memory, no slowdown, a report of what nothing points to at exit.

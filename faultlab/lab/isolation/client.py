@@ -10,9 +10,12 @@ a case's native library, and forks only while it has exactly one thread, so ever
 starts from the same state and nothing a child does reaches the next one.
 
 Where fork is unsound the run is spawned instead, and its ``Outcome.isolation`` says
-``spawn``: under TSan (a child would inherit the runtime's thread and synchronisation
-state; TSan kills or deadlocks children forked once threads exist), and for a case
-declared ``fresh_interpreter=True``.
+``spawn``: for a case declared ``fresh_interpreter=True``, and for a case whose child is
+another runtime's program. Every sanitizer configuration forks, TSan's included: its
+runtime refuses a child forked once threads exist (``after_multithreaded_fork``), and
+this server forks only while it has exactly one thread, so a TSan child starts its
+history from the server's and reports the same races, with the same signatures, as a
+spawned one (``tests/test_forkserver.py``).
 
 Known differences from spawn, all outside what Python promises: every child of one server
 shares the server's hash seed; ``__main__`` is this module and the modules above are
@@ -52,9 +55,6 @@ class ForkServer:
     def __init__(self, configuration: str | Configuration = "none", *, leaks: bool = False,
                  memory_limit: int | None = None):
         self.config = configurations.resolve(configuration).with_leaks(leaks)
-        if not self.config.fork_sound:
-            raise ForkServerError(f"fork is unsafe under {self.config.name}: "
-                                  "its runtime's threads and locks do not survive it")
         self.memory_limit = memory_limit  # ASan reads its allocator limit at start-up only
         self._proc: subprocess.Popen | None = None
         self._channel: Channel | None = None

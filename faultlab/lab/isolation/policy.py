@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 
-from ...diagnosis import configurations, runner, stall
+from ...diagnosis import runner, stall
 from ...diagnosis.configurations import Configuration
 from ...diagnosis.outcome import Outcome
 from .client import ForkServerError, shared_pool
@@ -18,14 +18,11 @@ ISOLATIONS = ("auto", "fork", "spawn")
 DEFAULT_ISOLATION = "auto"
 
 
-def spawn_reason(configuration: str | Configuration, case=None) -> str | None:
-    """Why a run must be spawned rather than forked, or None when forking it is sound."""
-    config = configurations.resolve(configuration)
-    if case is not None and getattr(case, "runs_a_command", False):
+def spawn_reason(case) -> str | None:
+    """Why a case's run must be spawned rather than forked (under any configuration), or None when forking it is sound."""
+    if getattr(case, "runs_a_command", False):
         return f"{case.id} runs a {case.runtime} program, not Python; spawned"
-    if not config.fork_sound:
-        return f"fork is unsafe under {config.name}; spawned"
-    if case is not None and getattr(case, "fresh_interpreter", False):
+    if getattr(case, "fresh_interpreter", False):
         return f"{case.id} declares fresh_interpreter=True; spawned"
     return None
 
@@ -40,7 +37,7 @@ def run_case(case, variant: str, configuration: str | Configuration, *, timeout:
     """
     if isolation not in ISOLATIONS:
         raise ValueError(f"isolation must be one of {', '.join(ISOLATIONS)}, not {isolation!r}")
-    if isolation != "spawn" and not spawn_reason(configuration, case):
+    if isolation != "spawn" and not spawn_reason(case):
         try:
             return shared_pool().server(configuration).run(case.source, case.id, variant, timeout=timeout,
                                                        use_gdb=use_gdb, deadlock_after=deadlock_after)
