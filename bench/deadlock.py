@@ -4,7 +4,7 @@ The case is the catalog's ``threading/gil-lock-order-deadlock`` (a C mutex and t
 taken in opposite orders), run as ``pytest cases/`` runs it (``execute.run_case``, fork
 server) with its own timeout. Figures, from the times the verdict records (since the
 child started): stall to verdict with the early call on (``stalled_at_s`` to
-``called_at_s``: the sampling window, then gdb's native stacks); start to verdict with it
+``called_at_s``: the sampling window, eu-stack's check, then gdb's evidence); start to verdict with it
 on; and start to verdict with it off, which is the old behaviour and the baseline, so the
 ratio is the share of the timeout still spent. Also what one /proc sample of the
 deadlocked child costs, paid every ``stall.SAMPLE_EVERY_S`` while any child runs.

@@ -4,9 +4,10 @@ The runtime rule: a library must not hold a lock while it runs foreign code that
 back into it. native/fuzz/event_queue.c delivers queued events from eq_feed() with its
 mutex held; the binding's handler asks eq_pending() how much is left, which takes the
 same mutex. Only a stream with the magic "EVQ1", a deferred event ('D') and then a flush
-('F') gets there; the thread then waits for itself. libFuzzer reports a timeout after 2 s
-and the replay under faultlab's watchdog finds every thread blocked: a deadlock. The
-fixed build unlocks before it calls out.
+('F') gets there; the thread then waits for itself. faultlab's watchdog sees the fuzzing
+process stand still (libFuzzer's RSS thread asleep beside it) and has libFuzzer save the
+input within a second, long before the 2 s per-input timeout; the replay finds every
+thread blocked: a deadlock. The fixed build unlocks before it calls out.
 """
 
 import atheris

@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from faultlab.diagnosis import hang
+from faultlab.diagnosis import hang, stall
 from faultlab.diagnosis.outcome import Outcome
 from faultlab.diagnosis.verdict import Verdict
 from faultlab.lab import catalog
@@ -179,6 +179,35 @@ def test_a_worker_that_only_looks_stuck_is_a_hang_at_the_timeout(compile_c, diag
     d = diagnose_command([str(program)], timeout=LOOK_ALIKE_TIMEOUT_S)
     assert_ran_to_the_timeout(d)
     assert len(d.outcome.threads) == 2, d
+
+
+@requires_gcc
+@pytest.mark.skipif(shutil.which("eu-stack") is None and shutil.which("gdb") is None, reason="stacks name a bystander")
+@pytest.mark.parametrize("name, body", [("sleeping", SLEEPING), ("polling", POLLING),
+                                        ("timed_condition_wait", TIMED_CONDITION_WAIT)])
+def test_a_sleeper_that_is_no_runtime_bystander_is_no_deadlock(compile_c, diagnose_command, name, body):
+    """A watch that lets libFuzzer's RSS thread sleep beside a stall still wants its stack: a
+    program's own sleeper beside a join (nominated now) is refuted by the native stacks."""
+    program = compile_c(JOINED_WORKER_C % body, name, shared=False)
+    d = diagnose_command([str(program)], timeout=LOOK_ALIKE_TIMEOUT_S, bystander=stall.LIBFUZZER_BYSTANDER)
+    assert_ran_to_the_timeout(d)
+
+
+@requires_gcc
+@pytest.mark.skipif(shutil.which("eu-stack") is None and shutil.which("gdb") is None, reason="stacks name a bystander")
+def test_a_lock_cycle_beside_a_named_bystander_is_called_early(compile_c, diagnose_command):
+    """The lock cycle plus a thread asleep in a function the watch was told is a runtime's own."""
+    source = LOCK_CYCLE_C.replace("int main(void) {", """
+#include <unistd.h>
+__attribute__((noinline)) static void *memory_watcher(void *arg) { for (;;) sleep(1); return arg; }
+int main(void) {
+    pthread_t watcher;
+    pthread_create(&watcher, 0, memory_watcher, 0);""")
+    program = compile_c(source, "lock_cycle_watched", shared=False)
+    d = diagnose_command([str(program)], timeout=DEADLOCK_TIMEOUT_S, bystander=r"\bmemory_watcher\b")
+    assert_called_early(d, threads=5)  # the three in the cycle, main's join, the watcher
+    unwatched = diagnose_command([str(program)], timeout=LOOK_ALIKE_TIMEOUT_S)
+    assert unwatched.verdict.stalled_at_s is None, unwatched  # without the bystander named, only the timeout
 
 
 @requires_gcc

@@ -6,6 +6,7 @@ a real libFuzzer under atheris in a child process; the minute-long runs of the r
 harnesses belong to the nightly job (.github/workflows/nightly-fuzz.yml).
 """
 
+import dataclasses
 import importlib.util
 import json
 import os
@@ -19,7 +20,7 @@ import pytest
 from command_line import fail_message, faultlab
 
 from faultlab.lab.build import project_root
-from faultlab.fuzzing import coverage, discover, find, triage
+from faultlab.fuzzing import campaign, coverage, discover, find, triage
 from faultlab.diagnosis.signature import meaningful
 
 requires_fuzzing = [
@@ -200,3 +201,20 @@ def test_merge_is_what_writes_the_committed_seeds(tmp_path):
     added = json.loads(done.stdout)["targets"][0]["seeds_added"]
     after = sorted(p.name for p in seeds.iterdir())
     assert added > 0 and len(after) == len(before) + added and set(before) <= set(after), done.stdout
+
+
+def test_a_deadlock_found_while_fuzzing_is_saved_when_the_watchdog_calls_it(tmp_path):
+    """libFuzzer's own per-input timeout is set to ten minutes, so only the watchdog's early call
+    (libFuzzer's RSS thread asleep beside the stall, then SIGABRT, on which libFuzzer writes
+    the input) can save the deadlocking input within the one-minute run."""
+    target = dataclasses.replace(find("threading_reentry"), timeout=600.0)
+    build_tag = coverage.runtime(target.sanitizer, native_coverage=True).build_tag
+    corpus = tmp_path / "work" / target.name / f"broken-{build_tag}" / "corpus"
+    corpus.mkdir(parents=True)
+    corpus.joinpath("deadlocks").write_bytes(b"EVQ1D\x02\x00\x02F\x00")  # a deferred event, then a flush
+    result = campaign.fuzz(target, seconds=60, work=tmp_path / "work", artifacts=tmp_path / "artifacts")
+    [finding] = result.unique()
+    assert (finding.verdict.kind, finding.new) == ("deadlock", True), finding
+    assert finding.verdict.stalled_at_s is not None, finding  # the replay was called early too
+    assert "eq_pending" in finding.verdict.summary, finding
+    assert finding.artifact.joinpath("input").read_bytes() == b"EVQ1D\x02\x00\x02F\x00"

@@ -37,6 +37,9 @@ def checks() -> list[tuple[str, bool, str]]:
                     "(apt-get install llvm-16)"))
     gdb = shutil.which("gdb")
     results.append(("gdb", bool(gdb), gdb or "native stacks of hung processes are not collected"))
+    eu_stack = shutil.which("eu-stack")
+    results.append(("eu-stack", bool(eu_stack), eu_stack or "a suspected deadlock is checked with gdb, "
+                    "ten times slower, or not at all while fuzzing (apt-get install elfutils)"))
     results += runtimes()
     results.append(("native coverage", *native_coverage_check()))
     return results

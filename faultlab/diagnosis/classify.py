@@ -225,7 +225,9 @@ def classify(outcome: Outcome) -> Verdict:
             # "Traceback (most recent call last):" says nothing; the exception's own line does.
             headline = _exception_line(text) or headline
     elif outcome.timed_out:
-        kind = "deadlock" if is_deadlock(outcome.threads) else "hang"
+        # A stall the watchdog called early was confirmed by the stacks, with what it knew of the
+        # child's runtime (a bystander thread of libFuzzer's, say): it stands.
+        kind = "deadlock" if outcome.stalled_at_s is not None or is_deadlock(outcome.threads) else "hang"
         threads = _thread_lines(outcome)
         main = outcome.threads[0].native_stack if outcome.threads else ()
         native = stacks.gdb_stack(main)

@@ -15,7 +15,7 @@ class ThreadState:
     tid: int
     state: str  # /proc/<pid>/task/<tid>/stat state letter: R, S, D, ...
     wchan: str  # kernel wait channel ("futex_wait_queue", "hrtimer_nanosleep", "0")
-    native_stack: tuple[str, ...] = ()  # gdb frame lines, innermost first
+    native_stack: tuple[str, ...] = ()  # gdb's (or eu-stack's) frame lines, innermost first
     timed_wait: bool = False  # a futex wait with a timeout (/proc/<pid>/task/<tid>/syscall): it wakes by itself
     futex: str = ""  # the address of the futex it sleeps on ("0x7f..."), from the same syscall line
     futex_owner: int | None = None  # an untimed wait's futex read as a glibc mutex: the tid its __owner names

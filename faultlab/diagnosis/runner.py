@@ -28,6 +28,7 @@ from .outcome import Outcome, ThreadState
 
 OUTPUT_CAP = 1 << 20  # bytes kept per stream: half from the head, half from the tail
 TERM_GRACE_S = 1.0
+SAVE_GRACE_S = 5.0  # a child told to save its state before it is killed (supervise's deadlock_signal)
 INJECT_DIR = str(Path(__file__).with_name("_inject"))
 
 
@@ -125,13 +126,17 @@ def run(
     use_gdb: bool = True,
     output_cap: int = OUTPUT_CAP,
     deadlock_after: float | None = stall.DEADLOCK_AFTER_S,
+    bystander: str | None = None,
+    deadlock_signal: int | None = None,
 ) -> Outcome:
     """Run ``argv`` to completion or timeout and return what happened; never raises for the child's sake.
 
     ``sanitizer`` is a configuration or its name (``configurations.NAMES``); ``leaks``
     turns LeakSanitizer's exit check on in it. A child whose threads all stand still in
     lock waits for ``deadlock_after`` seconds, confirmed deadlocked by their native
-    stacks, is stopped then rather than at ``timeout`` (None or 0: wait for the timeout).
+    stacks, is stopped then rather than at ``timeout`` (None or 0: wait for the timeout);
+    ``bystander`` and ``deadlock_signal`` are ``supervise``'s, for a child that runs
+    threads of its own beside the program's or saves its state when told to.
     """
     config = configurations.resolve(sanitizer)
     config = config.with_leaks(True) if leaks else config  # leaks=False keeps what the configuration says
@@ -154,7 +159,8 @@ def run(
                                sanitizer=config.sanitizer, configuration=config.name, memory_limit=memory_limit)
             with _exit_waiter(proc) as wait:
                 watched = supervise(proc.pid, wait, timeout=timeout, dump_dir=work, use_gdb=use_gdb,
-                                    deadlock_after=deadlock_after, started=start)
+                                    deadlock_after=deadlock_after, started=start, bystander=bystander,
+                                    deadlock_signal=deadlock_signal)
             duration = time.monotonic() - start
             contained.sweep()  # the descendants that left the group: nothing writes to the output any more
             return outcome_from(outputs, argv, watched, duration=duration, configuration=config,
@@ -193,7 +199,8 @@ class Supervision:
 
 
 def supervise(pid: int, wait, *, timeout: float, dump_dir: str, use_gdb: bool = True,
-              deadlock_after: float | None = stall.DEADLOCK_AFTER_S, started: float | None = None) -> Supervision:
+              deadlock_after: float | None = stall.DEADLOCK_AFTER_S, started: float | None = None,
+              bystander: str | None = None, deadlock_signal: int | None = None) -> Supervision:
     """Wait for the group led by ``pid``; past ``timeout``, or once it is deadlocked, collect its stacks; always kill the group.
 
     ``wait(timeout)`` returns the leader's return code (negative: the signal that killed it)
@@ -202,15 +209,22 @@ def supervise(pid: int, wait, *, timeout: float, dump_dir: str, use_gdb: bool = 
 
     While it waits, the group is sampled (``stall.Watch``); once every thread has stood
     still in a lock wait for ``deadlock_after`` seconds (None or 0: never), the native
-    stacks are taken, and if ``stall.is_deadlock(..., certain=True)`` agrees the child
-    is stopped there, with the same evidence as at a timeout. Otherwise it goes on, and
-    nothing was written to its output. Times are measured from ``started`` (a
-    ``time.monotonic()`` reading; default: now), the child's start.
+    stacks are taken quickly (``hang.suspects``), and if ``stall.is_deadlock(...,
+    certain=True)`` agrees the child is stopped there, with the same evidence as at a
+    timeout. Otherwise it goes on, and nothing was written to its output. Times are
+    measured from ``started`` (a ``time.monotonic()`` reading; default: now), the child's start.
+
+    ``bystander``: the native frame of a thread the child's runtime keeps beside the
+    program's, asleep on a timer (``stall.LIBFUZZER_BYSTANDER``), which a deadlock may
+    leave running. ``deadlock_signal``: sent to the leader of a confirmed deadlock before
+    the group is killed, and awaited for ``SAVE_GRACE_S``: libFuzzer writes the input it
+    was running to a crash file on a deadly signal, so a deadlock found while fuzzing is
+    saved at once instead of at libFuzzer's per-input timeout.
     """
     now = time.monotonic()
     started = now if started is None else started
     deadline = now + timeout
-    watch = stall.Watch(pid, deadlock_after) if deadlock_after else None
+    watch = stall.Watch(pid, deadlock_after, bystander) if deadlock_after else None
     threads: tuple = ()
     timed_out = False
     stalled_at = called_at = None
@@ -228,11 +242,16 @@ def supervise(pid: int, wait, *, timeout: float, dump_dir: str, use_gdb: bool = 
                 threads = hang.collect(pid, dump_dir, use_gdb=use_gdb)
                 break
             if watch is not None and watch.stalled(now):
-                suspects = hang.collect(pid, None, use_gdb=use_gdb)
-                if stall.is_deadlock(suspects, certain=True):
+                suspects = hang.suspects(pid, use_gdb=use_gdb)
+                if stall.is_deadlock(suspects, certain=True, bystander=bystander):
+                    if use_gdb:  # gdb's fuller view for the evidence: the GIL's holder, pthread handles
+                        threads = hang.collect(pid, dump_dir)
+                    else:
+                        threads = suspects
+                        hang.dump_python_stacks(hang.group_members(pid), dump_dir)
                     timed_out, stalled_at, called_at = True, watch.since, time.monotonic()
-                    hang.dump_python_stacks(hang.group_members(pid), dump_dir)
-                    threads = suspects
+                    if deadlock_signal is not None:
+                        _ask_to_save(pid, wait, deadlock_signal)
                     break
                 watch.refute()
     finally:
@@ -241,6 +260,15 @@ def supervise(pid: int, wait, *, timeout: float, dump_dir: str, use_gdb: bool = 
     return Supervision(returncode, timed_out, threads,
                        stalled_at_s=None if stalled_at is None else round(stalled_at - started, 4),
                        called_at_s=None if called_at is None else round(called_at - started, 4))
+
+
+def _ask_to_save(pid: int, wait, sig: int) -> None:
+    """Send ``sig`` to the leader and give it ``SAVE_GRACE_S`` to save its state and exit."""
+    try:
+        os.kill(pid, sig)
+        wait(SAVE_GRACE_S)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        pass
 
 
 def outcome_from(outputs: tuple[int, int], argv: tuple[str, ...], watched: Supervision, *, duration: float,

@@ -18,6 +18,9 @@ from .verdict import Frame
 # regex of optional groups and blanks around ``\(.*?\)`` backtracks cubically on a long line.
 _GDB_HEAD = re.compile(r"#(?P<n>\d+)\s+(?:0x[0-9a-f]+\s+in\s+)?(?P<func>[^\s(]+)")
 _GDB_PLACE = re.compile(r"at\s+(?P<file>\S+):(?P<line>\d+)|from\s+(?P<obj>\S+)")
+# eu-stack's line: "#N 0xADDR NAME", the name as the symbol table has it, with its version
+# ("__pthread_mutex_lock@GLIBC_2.2.5"); no name where no symbol covers the address.
+_EU_STACK_FRAME = re.compile(r"#\d+\s+0x[0-9a-f]+(?:\s+(?P<func>(?!in\s).+?))?(?:@@?[A-Z][\w.]*)?")
 
 
 def gdb_stack(lines: tuple[str, ...] | list[str]) -> tuple[Frame, ...]:
@@ -30,7 +33,11 @@ def gdb_stack(lines: tuple[str, ...] | list[str]) -> tuple[Frame, ...]:
 
 
 def _gdb_frame(line: str) -> Frame | None:
-    """One gdb backtrace line: ``#N [0xADDR in] FUNC [(ARGS)] [at FILE:LINE | from OBJECT]``, or None."""
+    """One gdb backtrace line: ``#N [0xADDR in] FUNC [(ARGS)] [at FILE:LINE | from OBJECT]``, or None;
+    or one of eu-stack's (``hang.eu_stack_view``): ``#N 0xADDR [NAME]``."""
+    eu_stack = _EU_STACK_FRAME.fullmatch(line)
+    if eu_stack:
+        return Frame(eu_stack.group("func") or "??", "")
     head = _GDB_HEAD.match(line)
     if not head:
         return None

@@ -14,6 +14,12 @@ least one untimed waiter holds down, and the native stacks later tell a GIL wait
 any other timed wait. An untimed waiter must not have run at all during the window (its
 CPU time and its context switches stand still); a timed waiter wakes by design, so it
 must only be found in the same wait at every sample.
+
+Some runtimes keep a thread of their own beside the program's, asleep on a timer and
+holding none of its locks: libFuzzer's RSS watcher wakes once a second to read the
+process's memory use, so a deadlocked fuzzing process is never all futex waits. A watch
+told the frame that names such a bystander (``LIBFUZZER_BYSTANDER``) lets sleeping
+threads join a stall, and the native stacks then must show each sleeper to be one.
 """
 
 from __future__ import annotations
@@ -27,7 +33,9 @@ from .outcome import ThreadState
 
 SAMPLE_EVERY_S = 0.05
 DEADLOCK_AFTER_S = 0.3  # how long every thread must stand still before the watchdog looks closer
-MAX_CONFIRMATIONS = 3  # native stacks cost a gdb attach; a program that keeps looking stuck is left to its timeout
+MAX_CONFIRMATIONS = 3  # native stacks cost an attach; a program that keeps looking stuck is left to its timeout
+LIBFUZZER_BYSTANDER = r"\bfuzzer::RssThread\b"  # libFuzzer's -rss_limit_mb watcher
+_SLEEPS = {"230", "35"}  # clock_nanosleep, nanosleep (x86_64)
 
 
 @dataclass(frozen=True)
@@ -36,8 +44,8 @@ class Waiter:
 
     pid: int
     tid: int
-    futex: str  # the futex word's address
-    timed: bool
+    futex: str  # the futex word's address ("sleep" for a thread asleep on a timer)
+    timed: bool  # wakes by design: a timed futex wait, or a sleep
     progress: tuple[int, ...]  # CPU ticks and context switches; () for a timed waiter, which wakes by design
 
 
@@ -46,16 +54,18 @@ def _read(path: str) -> str:
         return f.read().decode("ascii", "replace")
 
 
-def _waiter(pid: int, tid: int) -> Waiter | None:
-    """The thread's futex wait, or None when it runs, sleeps otherwise, or has vanished."""
+def _waiter(pid: int, tid: int, sleepers: bool = False) -> Waiter | None:
+    """The thread's futex wait (or, with ``sleepers``, its sleep on a timer); None when it runs,
+    sleeps otherwise, or has vanished."""
     task = f"/proc/{pid}/task/{tid}"
     stat = _read(f"{task}/stat")
     fields = stat[stat.rfind(")") + 2 :].split()
     if len(fields) < 13 or fields[0] not in ("S", "D"):
         return None
-    futex = hang.futex_wait(_read(f"{task}/syscall"))
+    syscall = _read(f"{task}/syscall")
+    futex = hang.futex_wait(syscall)
     if futex is None:
-        return None
+        return Waiter(pid, tid, "sleep", True, ()) if sleepers and syscall.split(" ")[0] in _SLEEPS else None
     address, timed = futex
     if timed:
         return Waiter(pid, tid, address, True, ())
@@ -64,30 +74,31 @@ def _waiter(pid: int, tid: int) -> Waiter | None:
     return Waiter(pid, tid, address, False, (int(fields[11]) + int(fields[12]), *switches))
 
 
-def _process_waiters(pid: int) -> list[Waiter] | None:
+def _process_waiters(pid: int, sleepers: bool = False) -> list[Waiter] | None:
     waiters = []
     for tid in sorted(int(t) for t in os.listdir(f"/proc/{pid}/task")):
-        waiter = _waiter(pid, tid)
+        waiter = _waiter(pid, tid, sleepers)
         if waiter is None:
             return None
         waiters.append(waiter)
     return waiters
 
 
-def snapshot(pgid: int) -> frozenset[Waiter] | None:
-    """Every thread of every process of the group, if all are in futex waits and one has no timeout; else None.
+def snapshot(pgid: int, sleepers: bool = False) -> frozenset[Waiter] | None:
+    """Every thread of every process of the group, if all are in futex waits (or, with ``sleepers``,
+    asleep on a timer) and one waits without a timeout; else None.
 
     The leader is read first and the group's other members only if it looks stuck, so a
     child that is simply busy costs a couple of reads per sample. Entries that vanish
     mid-read (a thread or a process ending) mean "not stalled", never an error.
     """
     try:
-        waiters = _process_waiters(pgid)
+        waiters = _process_waiters(pgid, sleepers)
         if waiters is None:
             return None
         for pid in hang.group_members(pgid):
             if pid != pgid:
-                more = _process_waiters(pid)
+                more = _process_waiters(pid, sleepers)
                 if more is None:
                     return None
                 waiters += more
@@ -103,11 +114,13 @@ class Watch:
 
     A stall the native stacks refuted (``refute()``) is not nominated again while its
     threads wait on the same futexes, and at most ``MAX_CONFIRMATIONS`` are nominated.
+    With a ``bystander`` frame, threads asleep on a timer may join a stall (see above).
     """
 
-    def __init__(self, pgid: int, window: float = DEADLOCK_AFTER_S):
+    def __init__(self, pgid: int, window: float = DEADLOCK_AFTER_S, bystander: str | None = None):
         self.pgid = pgid
         self.window = window
+        self.bystander = bystander
         self.since: float | None = None  # when the current stall was first seen
         self._current: frozenset[Waiter] | None = None
         self._refuted: set[frozenset] = set()
@@ -118,7 +131,7 @@ class Watch:
         return frozenset((w.pid, w.tid, w.futex, w.timed) for w in waiters)
 
     def stalled(self, now: float) -> bool:
-        waiters = snapshot(self.pgid)
+        waiters = snapshot(self.pgid, sleepers=self.bystander is not None)
         if waiters is None or waiters != self._current:
             self._current, self.since = waiters, (now if waiters is not None else None)
             return False
@@ -170,12 +183,16 @@ def _thread_blocked(thread: ThreadState) -> bool | None:
     return False
 
 
-def is_deadlock(threads: tuple[ThreadState, ...], *, certain: bool = False) -> bool:
+def is_deadlock(threads: tuple[ThreadState, ...], *, certain: bool = False, bystander: str | None = None) -> bool:
     """Some thread waits on a lock and none runs or sleeps; ``certain``: every thread waits on a lock.
 
     The watchdog stops a run early only on a certain deadlock: a thread waiting for a child,
-    or in a timed wait whose stack is unknown, might still move things along.
+    or in a timed wait whose stack is unknown, might still move things along. Threads whose
+    native stack names the ``bystander`` frame are a runtime's own, and are not counted.
     """
+    if bystander:
+        pattern = re.compile(bystander)
+        threads = tuple(t for t in threads if not (t.native_stack and pattern.search(" ".join(t.native_stack))))
     judged = [_thread_blocked(t) for t in threads]
     if certain:
         return bool(judged) and all(j is True for j in judged)

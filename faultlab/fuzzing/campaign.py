@@ -6,6 +6,13 @@ never in ``fuzz/corpus/<target>/``: the committed seeds are read, and rewritten 
 job is one libFuzzer process run through ``faultlab.diagnosis.runner``; it stops at its first crash
 (libFuzzer's own rule) or, with ``keep_going``, starts again on the grown corpus until the
 time is up.
+
+A deadlock is called by the runner's watchdog as in a case, not at libFuzzer's per-input
+timeout: the watch lets libFuzzer's RSS thread sleep beside the stalled ones
+(``stall.LIBFUZZER_BYSTANDER``), and once eu-stack's stacks confirm it the job is sent
+SIGABRT, on which libFuzzer writes the input it was running to a crash file (the harness
+leaves the fatal signals to libFuzzer in a job: ``harness.FUZZ_JOB_ENV``). That file is
+then triaged like any other.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import itertools
 import re
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -21,9 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..lab import build
-from ..diagnosis import runner
+from ..diagnosis import runner, stall
 from ..diagnosis.outcome import Outcome
 from ..diagnosis.verdict import Verdict
+from . import harness
 from .coverage import FuzzRuntime, FuzzSetupError, runtime
 from .target import FuzzTarget, fuzz_root
 from .triage import Finding, triage
@@ -151,7 +160,8 @@ def fuzz(target: FuzzTarget, *, variant: str = "broken", seconds: float | None =
                 argv.append(f"-runs={runs}")
             argv += [str(corpus)] + ([str(seeds)] if seeds.is_dir() else [])
             outcome = runner.run(argv, timeout=(remaining or NO_TIME_LIMIT_S) + WATCHDOG_SLACK_S,
-                                 sanitizer=rt.configuration, env=rt.child_env(variant), use_gdb=False)
+                                 sanitizer=rt.configuration, env={**rt.child_env(variant), harness.FUZZ_JOB_ENV: "1"},
+                                 use_gdb=False, bystander=stall.LIBFUZZER_BYSTANDER, deadlock_signal=signal.SIGABRT)
             ended = time.monotonic() - start
             execs, units = _stats(outcome)
             new = sorted(_crash_files(crashes, prefix), key=lambda p: p.stat().st_mtime)

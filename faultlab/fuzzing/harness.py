@@ -9,6 +9,7 @@ runner as for the catalog's cases, and the variant in ``FAULTLAB_VARIANT``.
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import shlex
 import sys
@@ -20,6 +21,25 @@ from ..lab.native import Library, current_variant
 # Set by .clusterfuzzlite/build.sh: a folder of libraries already compiled with the fuzzing
 # service's own $CC and $CFLAGS, used instead of faultlab's build cache.
 PREBUILT_ENV = "FAULTLAB_FUZZ_LIBDIR"
+# Set by faultlab's fuzzing jobs (campaign.py), not by a replay.
+FUZZ_JOB_ENV = "FAULTLAB_FUZZ_JOB"
+
+
+def _leave_fatal_signals_to_libfuzzer() -> None:
+    """In a fuzzing job, turn faulthandler off before libFuzzer installs its signal handlers.
+
+    libFuzzer installs its handler for a fatal signal only where the program has none, and
+    the runner starts every Python child with faulthandler on. With faulthandler in the way,
+    a segfault in a library built without ASan prints a Python traceback and kills the job
+    before libFuzzer writes the input to a crash file, and so would the SIGABRT by which
+    the watchdog asks for a deadlocked input (``runner.supervise``'s ``deadlock_signal``).
+    A replay keeps faulthandler: its Python stack is part of the verdict.
+    """
+    if os.environ.get(FUZZ_JOB_ENV):
+        faulthandler.disable()
+
+
+_leave_fatal_signals_to_libfuzzer()
 
 
 def argv() -> list[str]:
