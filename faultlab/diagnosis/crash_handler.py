@@ -23,6 +23,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
+from . import cache
 from .configurations import Configuration
 
 SOURCE = Path(__file__).with_name("_preload") / "crash_frames.c"
@@ -38,16 +39,9 @@ def wanted(configuration: Configuration) -> bool:
     return not configuration.runtimes
 
 
-def _cache_root() -> Path:
-    # The build cache's place, by the rule of lab/build.cache_root (a layer this one may not import).
-    env = os.environ.get("FAULTLAB_CACHE")
-    base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "faultlab"
-    return base / "build"
-
-
 def library() -> Path | None:
     """The built handler, built now if it is not in the cache; None when it cannot be built (a warning says why)."""
-    root = _cache_root()
+    root = cache.root() / "build"  # the build cache (lab/build.cache_root)
     target = _built.get(root)
     if target is not None and target.exists():
         return target

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from ..diagnosis import configurations
+from ..diagnosis import cache, configurations
 from ..diagnosis.configurations import Configuration
 from .toolchain import BuildError, jdk_home
 
@@ -40,9 +40,7 @@ def native_root() -> Path:
 
 
 def cache_root() -> Path:
-    env = os.environ.get("FAULTLAB_CACHE")
-    base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "faultlab"
-    return base / "build"
+    return cache.root() / "build"
 
 
 def compiler_for(configuration: Configuration) -> str:
