@@ -218,3 +218,46 @@ def test_a_deadlock_found_while_fuzzing_is_saved_when_the_watchdog_calls_it(tmp_
     assert finding.verdict.stalled_at_s is not None, finding  # the replay was called early too
     assert "eq_pending" in finding.verdict.summary, finding
     assert finding.artifact.joinpath("input").read_bytes() == b"EVQ1D\x02\x00\x02F\x00"
+
+
+NULL_READ_HARNESS = '''"""A harness whose input "NULL" makes C read address 8 (a field of a NULL pointer), with no ASan: libc's memmove."""
+
+import ctypes
+
+import atheris
+
+from faultlab.fuzzing import FuzzTarget, harness
+
+TARGET = FuzzTarget(mode="lifetime", cwe="CWE-476", expect="segv")
+
+
+def TestOneInput(data: bytes) -> None:
+    if data.startswith(b"NULL"):
+        ctypes.string_at(8, 1)  # address 8: a field of a NULL struct pointer
+
+
+def main() -> None:
+    atheris.Setup(harness.argv(), TestOneInput)
+    atheris.Fuzz()
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+
+def test_a_segfault_without_asan_while_fuzzing_is_saved_by_libfuzzer(tmp_path):
+    """With faulthandler in the fuzzing job, the segfault printed a Python traceback and killed
+    the job before libFuzzer could write the input: the crash was found and lost."""
+    path = tmp_path / "null_read.py"
+    path.write_text(NULL_READ_HARNESS)
+    target = find(str(path))
+    build_tag = coverage.runtime(target.sanitizer, native_coverage=False).build_tag
+    corpus = tmp_path / "work" / target.name / f"broken-{build_tag}" / "corpus"
+    corpus.mkdir(parents=True)
+    corpus.joinpath("null").write_bytes(b"NULL")
+    result = campaign.fuzz(target, seconds=30, native_coverage=False, work=tmp_path / "work",
+                           artifacts=tmp_path / "artifacts")
+    [finding] = result.unique()
+    assert finding.verdict.kind == "segv", finding  # faulthandler (on in the replay) saw a SIGSEGV
+    assert finding.artifact.joinpath("input").read_bytes() == b"NULL"
