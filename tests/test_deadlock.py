@@ -8,6 +8,7 @@ so a verdict that comes early cannot be luck; the look-alikes a short one.
 """
 
 import platform
+import subprocess
 import shutil
 
 import pytest
@@ -276,3 +277,15 @@ def test_verdicts_and_outcomes_written_before_the_early_call_still_load():
                                  "summary": "timed out; 1 threads, all blocked on locks"})
     assert (verdict.stalled_at_s, verdict.called_at_s) == (None, None)
     assert Verdict.from_dict(verdict.to_dict()) == verdict
+
+
+def test_a_helper_tools_output_is_read_bounded_and_the_tool_never_outlives_it():
+    """gdb's and eu-stack's output is made of the child's symbol names: a flood is cut at the
+    cap, a tool that stops talking is cut at the timeout, and neither is left running."""
+    flood = hang.tool_output(["yes", "0123456789abcdef"], timeout=60, cap=1 << 16)
+    assert len(flood) == 1 << 16 and flood.startswith("0123456789abcdef\n")
+    mute = hang.tool_output(["sh", "-c", "echo begun; exec sleep 600"], timeout=0.5)
+    assert mute == "begun\n"
+    leftovers = subprocess.run(["pgrep", "-f", "^(yes 0123456789abcdef|sleep 600)$"], capture_output=True, text=True)
+    assert leftovers.stdout == "", leftovers.stdout
+    assert hang.tool_output(["/nonexistent/tool"], timeout=1) == ""

@@ -17,6 +17,7 @@ import dataclasses
 import os
 import platform
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -28,7 +29,7 @@ from .outcome import ThreadState
 
 GDB_TIMEOUT_S = 20.0
 EU_STACK_TIMEOUT_S = 5.0
-EU_STACK_OUTPUT_CAP = 1 << 20  # bytes: 64 frames of a few hundred threads
+TOOL_OUTPUT_CAP = 4 << 20  # bytes of gdb's or eu-stack's output: 40 frames of a few hundred threads
 EU_STACK_FRAMES = 64
 MAX_GDB_PROCESSES = 4
 PYTHON_DUMP_WAIT_S = 0.3  # per process
@@ -208,15 +209,10 @@ def gdb_view(pid: int, timeout: float = GDB_TIMEOUT_S) -> GdbView:
         return GdbView({}, {})
     cmd = [gdb, "-nx", "-batch", *_gdb_startup(), "-p", str(pid), "-ex", "set pagination off",
            "-ex", "set print frame-arguments none", "-ex", "thread apply all bt 40", *_GIL_HOLDER_COMMANDS]
-    try:
-        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
-                              start_new_session=True)
-    except subprocess.TimeoutExpired:
-        return GdbView({}, {})
+    text = tool_output(cmd, timeout=timeout)
     stacks: dict[int, list[str]] = {}
     handles: dict[int, str] = {}
     current = None
-    text = proc.stdout.decode("utf-8", "backslashreplace")
     for line in text.splitlines():
         m = _GDB_THREAD.match(line)
         if m:
@@ -235,6 +231,38 @@ def native_stacks(pid: int, timeout: float = GDB_TIMEOUT_S) -> dict[int, tuple[s
     return gdb_view(pid, timeout).stacks
 
 
+def tool_output(argv: list[str], *, timeout: float, cap: int = TOOL_OUTPUT_CAP) -> str:
+    """What a helper tool (gdb, eu-stack) printed about a child: at most ``cap`` bytes, within ``timeout``.
+
+    Its output is made of the child's own files (symbol names, debug information), so it is
+    read as hostile: bounded in size and time, the tool's group killed past either bound,
+    decoded with escapes. "" when the tool cannot start.
+    """
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+    except OSError:
+        return ""
+    chunks, size = [], 0
+    deadline = time.monotonic() + timeout
+    with proc:
+        while size < cap:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([proc.stdout], [], [], left)[0]:
+                break
+            chunk = os.read(proc.stdout.fileno(), min(65536, cap - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    return b"".join(chunks).decode("utf-8", "backslashreplace")
+
+
 _EU_THREAD = re.compile(r"^TID (\d+):")
 _EU_FRAME = re.compile(r"^#\d+\s+0x[0-9a-f]+(?:\s+(.*))?$")
 
@@ -247,15 +275,10 @@ def eu_stack_view(pid: int, timeout: float = EU_STACK_TIMEOUT_S) -> dict[int, tu
     tool = shutil.which("eu-stack")
     if not tool:
         return {}
-    try:
-        proc = subprocess.run([tool, "-n", str(EU_STACK_FRAMES), "-p", str(pid)], stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=timeout,
-                              start_new_session=True)
-    except (subprocess.TimeoutExpired, OSError):
-        return {}
+    output = tool_output([tool, "-n", str(EU_STACK_FRAMES), "-p", str(pid)], timeout=timeout)
     stacks: dict[int, list[str]] = {}
     current = None
-    for line in proc.stdout[:EU_STACK_OUTPUT_CAP].decode("utf-8", "backslashreplace").splitlines():
+    for line in output.splitlines():
         thread = _EU_THREAD.match(line)
         if thread:
             current = stacks.setdefault(int(thread.group(1)), [])
