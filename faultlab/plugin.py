@@ -23,7 +23,8 @@ from .lab import catalog, lessons, requirements
 from .lab.build import BuildError, project_root
 from .lab.execute import run_case
 from .lab.isolation import policy
-from .lab.results import CaseRecord, CaseRun, Results
+from .diagnosis.kinds import MODES
+from .lab.results import RUNTIMES, CaseRecord, CaseRun, Results
 from .reports.terminal import format_verdict, printable
 
 
@@ -42,6 +43,8 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     check_options(config)
+    for name, what in marker_names().items():
+        config.addinivalue_line("markers", f"{name}: {what}")
     if config.getoption("faultlab_report") or config.getoption("faultlab_sarif"):
         config.pluginmanager.register(ResultCollector(config), "faultlab-results")
 
@@ -63,6 +66,18 @@ def check_options(config) -> None:
                 raise pytest.UsageError(f"--{option.replace('_', '-')} {exc}") from None
 
 
+def marker(name: str) -> str:
+    """A runtime's or a failure mode's name as a pytest marker: ``-m "abi_drift and not cpython"``."""
+    return name.replace("-", "_")
+
+
+def marker_names() -> dict[str, str]:
+    """Every marker a case item carries, with what it selects."""
+    names = {marker(r): f"cases whose host side is {r}" for r in RUNTIMES}
+    names.update({marker(m): f"cases of the {m} failure mode" for m in MODES if m != "unknown"})
+    return names
+
+
 def pytest_collect_file(file_path: Path, parent):
     if file_path.suffix == ".py" and file_path.name.startswith("case_"):
         return CaseFile.from_parent(parent, path=file_path)
@@ -81,8 +96,11 @@ class CaseFile(pytest.File):
                 if only and sanitizer not in only:
                     continue
                 for variant in catalog.VARIANTS:
-                    yield CaseItem.from_parent(self, name=f"{case.id}[{variant}-{sanitizer}]", case=case,
-                                               variant=variant, sanitizer=sanitizer)
+                    item = CaseItem.from_parent(self, name=f"{case.id}[{variant}-{sanitizer}]", case=case,
+                                                variant=variant, sanitizer=sanitizer)
+                    item.add_marker(marker(case.runtime))
+                    item.add_marker(marker(case.mode))
+                    yield item
 
 
 class CaseFailed(Exception):

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+from command_line import PROJECT, run_pytest
 from small_catalog import UAF_C
 
 from faultlab import Expect
@@ -118,3 +119,16 @@ def test_junit_carries_kind_signature_and_sanitizer(project):
     assert '<property name="faultlab.kind" value="heap-use-after-free"' in xml
     assert '<property name="faultlab.sanitizer" value="asan"' in xml
     assert 'name="faultlab.signature"' in xml
+
+
+@pytest.mark.parametrize("expression, selects", [
+    ("node", lambda case: case.runtime == "node"),
+    ("cpython", lambda case: case.runtime == "cpython"),
+    ("abi_drift and not cpython", lambda case: case.mode == "abi-drift" and case.runtime != "cpython"),
+    ("threading and (jni or cgo)", lambda case: case.mode == "threading" and case.runtime in ("jni", "cgo")),
+])
+def test_markers_select_the_catalog_by_runtime_and_failure_mode(expression, selects):
+    done = run_pytest(PROJECT, "-m", expression, "--collect-only", "-q")
+    assert done.returncode == 0, done.stdout + done.stderr
+    collected = {line.split("::", 1)[1].split("[")[0] for line in done.stdout.splitlines() if "::" in line}
+    assert collected == {case.id for case in catalog.discover() if selects(case)}
