@@ -2,7 +2,8 @@
 
 Suite: ``pytest cases/`` serial and with ``-n 2`` (this machine's two cores), each with
 ``--faultlab-isolation spawn`` and with the default ``auto`` (the fork server where it is
-sound); baseline: serial, spawn. Then ``pytest cases/ -n 2`` one run configuration at a time
+sound); baseline: serial, spawn. Then the CPython items alone (``-m cpython -n 2``): wall
+time and summed item time. Then ``pytest cases/ -n 2`` one run configuration at a time
 (none, pymalloc-debug, asan, ubsan, tsan, ...), against ``none``.
 The catalog is whatever ``cases/`` holds when the bench runs (its size is reported); as a
 stand-in for the full catalog, 20 renamed copies of the example case (cffi, ASan) are timed
@@ -17,6 +18,7 @@ Baseline: the same crash under a bare ``subprocess.run``, from the stamp to its 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -104,6 +106,28 @@ def configuration_figures(repeat: int) -> list[Figure]:
     return benchstats.compare(figures, "cases/ -n 2, only --faultlab-sanitizer none")
 
 
+CPYTHON_ITEMS = ["-m", "cpython", "-n", "2"]
+CPYTHON_WALL = "cases/ -m cpython -n 2 (fork server): wall"
+CPYTHON_ITEM_TIME = "cases/ -m cpython -n 2 (fork server): summed item time"
+
+
+def cpython_item_figures(repeat: int) -> list[Figure]:
+    """The catalog's CPython items alone (``-m cpython``: the items issue 13 measured, 58 then),
+    ``-n 2`` with the default isolation: the wall time, and the item time summed from
+    ``--faultlab-report`` (each item's own child, from its start to its verdict)."""
+    wall, item_time = [], []
+    summary = ""
+    with tempfile.TemporaryDirectory(prefix="faultlab-bench-items-") as tmp:
+        report = Path(tmp) / "results.json"
+        for _ in range(repeat):
+            seconds, summary = _pytest_wall(build.project_root(), [*CPYTHON_ITEMS, "--faultlab-report", str(report)],
+                                            dict(os.environ))
+            wall.append(seconds)
+            item_time.append(sum(r["duration_s"] for r in json.loads(report.read_text())["results"]))
+    extra = {"pytest": summary, "command": " ".join(["pytest cases/", *CPYTHON_ITEMS])}
+    return [Figure(CPYTHON_WALL, "s", tuple(wall), extra=extra), Figure(CPYTHON_ITEM_TIME, "s", tuple(item_time), extra=extra)]
+
+
 def synthetic_catalog(root: Path, copies: int) -> bool:
     """``copies`` renamed copies of the catalog's example case (cffi, ASan) in ``root``; False if it changed shape."""
     source = build.project_root()
@@ -141,6 +165,7 @@ def suite_figures(quick: bool) -> tuple[list[Figure], list[str]]:
         except catalog.CatalogError as exc:
             notes.append(f"cases/ at bench time does not load: {exc}")
         figures = time_catalog("cases/", build.project_root(), dict(os.environ), repeat)
+        figures += cpython_item_figures(repeat)
         figures += configuration_figures(repeat)
         synthetic = Path(tmp) / "synthetic"
         if synthetic_catalog(synthetic, SYNTHETIC_COPIES):
@@ -198,6 +223,9 @@ def run(quick: bool = False) -> dict:
                for f in suite if "-n 2" in f.name]
     targets += [benchstats.target(f"{f.name} < 100 ms", f.median, "<", 100.0, unit="ms")
                 for f in crashes if f.name.startswith("crash to verdict")]
+    limits = {CPYTHON_WALL: 6.0, CPYTHON_ITEM_TIME: 7.0}
+    targets += [benchstats.target(f"{f.name} <= {limits[f.name]:g} s", f.median, "<=", limits[f.name], unit="s")
+                for f in suite if f.name in limits]
     return {
         "bench": "suite",
         "command": COMMAND + (" --quick" if quick else ""),
