@@ -31,8 +31,8 @@ requires_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc compi
 PARENT_SYMBOLIZED = ("asan", "tsan", "ubsan", "lsan")
 CATALOG = [(c, name) for c in catalog.discover() for name in c.expect if name in PARENT_SYMBOLIZED]
 # What differs between two runs of one crash: addresses, pids and tids, and whether a thread had
-# finished when TSan described it. TSan reads that status after it symbolized the accesses'
-# stacks: cold, that takes ~100 ms, long enough for the thread of the earlier access to end.
+# finished when TSan described it (the thread of the earlier access may be anywhere in its exit;
+# recorded both ways in runs that symbolize and in runs that do not).
 _RUN_FACTS = re.compile(r"0x[0-9a-f]+|==\d+==|\b(?:pid|tid)=\d+|\b(?:running|finished)\b")
 
 

@@ -197,7 +197,7 @@ def symbolized(text: str, style: Style | str = Style(), symbolizer_names=_names,
     """``text`` with its unsymbolized frame and summary lines symbolized (see the module's docstring);
     ``text`` itself when it has none or nothing could be named. ``style``: a ``Style``, or its ``names`` alone."""
     style = Style(style) if isinstance(style, str) else style
-    if "+0x" not in text:
+    if "+0x" not in text and "(<unknown module>)" not in text:
         return text
     lines = text.split("\n")
     frame = _ANY_FRAME if style.layout == "tsan" else _FRAME
