@@ -3,8 +3,8 @@
 Python itself is not instrumented, so a configuration preloads its runtime (LD_PRELOAD of
 gcc's shared sanitizer runtime, or clang's, or a shared libFuzzer) and the native library
 under test is compiled with the matching flags. The options make reports deterministic and
-parseable: stop at the first error, symbolize (under ASan, faultlab's own warm symbolizer does it:
-``parent_symbolizes``), no colour, no leak report unless asked.
+parseable: stop at the first error, symbolize (under ASan, UBSan, TSan and LSan, faultlab's own warm
+symbolizer does it: ``parent_symbolizes``), no colour, no leak report unless asked.
 
 A configuration is resolved once (by the command line, the pytest plugin or the fuzzer)
 and passed down explicitly: execute -> isolation -> runner -> child. The child receives it
@@ -52,9 +52,15 @@ class OptionOverridden(UserWarning):
 REQUIRED_OPTIONS = frozenset({
     "log_path", "color", "symbolize", "halt_on_error", "abort_on_error", "exitcode", "handle_segv",
     "allow_user_segv_handler", "verify_asan_link_order", "print_stacktrace", "report_error_type", "detect_leaks",
+    "stack_trace_format",
 })
 # sanitizer_common's flag syntax: name=value, separated by ':', ',' or white space; a value may be quoted.
 _FLAG = re.compile(r"""(\w+)=("[^"]*"|'[^']*'|[^\s:,]*)""")
+
+
+def _suppresses(options: str) -> bool:
+    """Whether ``options`` name a suppressions file."""
+    return bool(dict(_FLAG.findall(options)).get("suppressions", "").strip("'\""))
 
 
 def merge_options(user: str, ours: str) -> tuple[str, list[str]]:
@@ -92,8 +98,13 @@ class Configuration:
     leaks: bool = False  # LeakSanitizer's check at exit
     setup_signs: tuple[str, ...] = ()  # regexes of a start-up failure that mean "this runtime was not preloaded"
     # The child prints its report's frames unsymbolized (symbolize=0) and the parent symbolizes
-    # them warm (report_symbols), where it has an llvm-symbolizer; else the child symbolizes.
+    # them warm (report_symbols), where it has an llvm-symbolizer and the user's options name no
+    # suppressions (they match by function name: only a symbolizing child can apply them); else
+    # the child symbolizes.
     parent_symbolizes: bool = False
+    # The options that replace symbolize=1 then: TSan's frames keep no module path to symbolize
+    # with, so its child prints sanitizer_common's layout, which does.
+    unsymbolized_options: str = "symbolize=0"
 
     def __post_init__(self):
         if not self.sanitizer:
@@ -123,8 +134,8 @@ class Configuration:
             ours = env[variable]
             if variable == "ASAN_OPTIONS":
                 ours = ours.replace("detect_leaks=0", f"detect_leaks={int(self.leaks)}")
-            if self.parent_symbolizes and symbolize.command():
-                ours = ours.replace("symbolize=1", "symbolize=0")
+            if self.parent_symbolizes and symbolize.command() and not _suppresses(base.get(variable, "")):
+                ours = ours.replace("symbolize=1", self.unsymbolized_options)
             if memory_limit and self.reserves_shadow:
                 # Instead of RLIMIT_AS, the runtime's allocator refuses (and reports) any one
                 # allocation above the limit. gcc's runtimes have no malloc_limit_mb, and their
@@ -179,7 +190,7 @@ CONFIGURATIONS: dict[str, Configuration] = {c.name: c for c in (
         "ubsan", runtimes=("gcc:libubsan.so",),
         options=(("UBSAN_OPTIONS", f"{_COMMON}:print_stacktrace=1:report_error_type=1"),),
         cflags=("-fsanitize=undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"), build_tag="ubsan",
-        report_sources=("ubsan",), setup_signs=(r"__ubsan_",),
+        report_sources=("ubsan",), setup_signs=(r"__ubsan_",), parent_symbolizes=True,
     ),
     Configuration(
         "tsan", runtimes=("gcc:libtsan.so",),
@@ -187,13 +198,14 @@ CONFIGURATIONS: dict[str, Configuration] = {c.name: c for c in (
                  ("PYTHONMALLOC", "malloc")),
         cflags=("-fsanitize=thread",), build_tag="tsan", reserves_shadow=True,
         report_sources=("tsan",), setup_signs=(r"static TLS block", r"__tsan_"),
+        parent_symbolizes=True, unsymbolized_options="symbolize=0:stack_trace_format=DEFAULT",
     ),
     # LeakSanitizer alone: no shadow memory, no slowdown, a report of what nothing points to at exit.
     Configuration(
         "lsan", runtimes=("gcc:liblsan.so",),
         options=(("LSAN_OPTIONS", f"{_COMMON}:exitcode=23"), ("PYTHONMALLOC", "malloc")),
         cflags=("-fsanitize=leak", "-fno-omit-frame-pointer"), build_tag="lsan", leaks=True,
-        report_sources=("lsan",), setup_signs=(r"__lsan_",),
+        report_sources=("lsan",), setup_signs=(r"__lsan_",), parent_symbolizes=True,
     ),
 )}
 NAMES = tuple(CONFIGURATIONS)

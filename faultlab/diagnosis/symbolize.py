@@ -1,4 +1,5 @@
-"""Module-and-offset pairs to function, file and line: one warm ``llvm-symbolizer`` per process and way of asking.
+"""Module-and-offset pairs to function, file and line (or, for data, the global that holds it): one warm
+``llvm-symbolizer`` per process and way of asking.
 
 Starting llvm-symbolizer and loading a module's debug information costs tens of
 milliseconds; a crash's frames need it once per module, and a session of runs mostly meets
@@ -46,6 +47,15 @@ class Place(NamedTuple):
     file: str = ""
     line: int | None = None
     column: int | None = None
+
+
+class Datum(NamedTuple):
+    """The symbol that holds a data address: its name as the symbol table spells it, its start (an offset
+    into the module, as the query's) and its size in bytes (0 when the table gives none)."""
+
+    name: str
+    start: int
+    size: int
 
 
 def command() -> str | None:
@@ -127,7 +137,16 @@ class Symbolizer:
     def locate(self, queries: list[tuple[str, int]], *, timeout: float = TIMEOUT_S) -> list[tuple[Place, ...]]:
         """For each ``(module, offset)``, its places, innermost first; ``()`` where the symbolizer said
         nothing, could not be asked (``queryable``), failed or ran out of time."""
-        answers: list[tuple[Place, ...]] = [() for _ in queries]
+        return [_places(line) if line else () for line in self._ask("", queries, timeout)]
+
+    def locate_data(self, queries: list[tuple[str, int]], *, timeout: float = TIMEOUT_S) -> list[Datum | None]:
+        """For each ``(module, offset)`` of data, the symbol that holds it (a global's name, start and size, as
+        the symbol table says); None where there is none, or under the same conditions as ``locate``."""
+        return [_datum(line) if line else None for line in self._ask("DATA ", queries, timeout)]
+
+    def _ask(self, command: str, queries: list[tuple[str, int]], timeout: float) -> list[bytes | None]:
+        """One answer line per query (``command`` before each: "" for code, "DATA " for data), None where it was not asked."""
+        answers: list[bytes | None] = [None] * len(queries)
         paths = [queryable(module) if self.available else None for module, _ in queries]
         asked = [i for i, path in enumerate(paths) if path is not None]
         proc = self._start() if asked and os.getpid() == self._owner else None
@@ -136,7 +155,7 @@ class Symbolizer:
         deadline = time.monotonic() + timeout
         for start in range(0, len(asked), QUERIES_PER_WRITE):
             batch = asked[start:start + QUERIES_PER_WRITE]
-            request = "".join(f'"{paths[i]}" 0x{queries[i][1]:x}\n' for i in batch).encode()
+            request = "".join(f'{command}"{paths[i]}" 0x{queries[i][1]:x}\n' for i in batch).encode()
             try:
                 os.write(proc.stdin.fileno(), request)  # a few KiB: the pipe takes it whole
                 lines = self._read_lines(proc, len(batch), deadline)
@@ -146,7 +165,7 @@ class Symbolizer:
                 self.close()
                 return answers
             for i, line in zip(batch, lines):
-                answers[i] = _places(line)
+                answers[i] = line
         return answers
 
     @staticmethod
@@ -179,6 +198,15 @@ def _places(line: bytes) -> tuple[Place, ...]:
         return tuple(places)
     except (ValueError, TypeError, KeyError, AttributeError):
         return ()
+
+
+def _datum(line: bytes) -> Datum | None:
+    try:
+        data = json.loads(line).get("Data")
+        name, start, size = data.get("Name"), int(data.get("Start"), 16), int(data.get("Size"), 16)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return Datum(name, start, size) if isinstance(name, str) and name and name != "??" else None
 
 
 _shared: dict[tuple, Symbolizer] = {}
