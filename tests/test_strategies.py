@@ -1,6 +1,9 @@
 """The shared Hypothesis strategies: what they draw, and that cffi takes their values back unchanged."""
 
 import re
+import subprocess
+import sys
+import textwrap
 
 import cffi
 import pytest
@@ -48,6 +51,36 @@ def test_text_with_lone_surrogates_never_holds_a_pair():
     for text in texts:
         for first, second in zip(text, text[1:]):
             assert not ("\ud800" <= first <= "\udbff" and "\udc00" <= second <= "\udfff"), ascii(text)
+
+
+DRAW_IN_A_FRESH_INTERPRETER = textwrap.dedent("""
+    import sys
+    import cffi
+    from hypothesis import Phase, given, settings
+    from hypothesis import strategies as st
+    from faultlab.lab import strategies
+
+    if sys.argv[1] == "warm":
+        strategies.warm_up()
+    ffi = cffi.FFI()
+    drawn = []
+
+    @settings(strategies.DETERMINISTIC, max_examples=200, phases=[Phase.generate])
+    @given(st.tuples(strategies.emoji_heavy_text(), strategies.text_with_lone_surrogates(),
+                     strategies.c_integers(ffi, "int64_t")))
+    def collect(value):
+        drawn.append(value)
+
+    collect()
+    print(ascii(drawn))
+""")
+
+
+def test_warming_up_changes_no_drawn_example():
+    # What a fork server's child draws after the server warmed up, against a cold interpreter's draws.
+    cold, warm = (subprocess.run([sys.executable, "-c", DRAW_IN_A_FRESH_INTERPRETER, how], capture_output=True,
+                                 text=True, check=True).stdout for how in ("cold", "warm"))
+    assert cold.startswith("[(") and cold == warm
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from hypothesis.internal.conjecture import providers
 
 # Derandomized, no example database, no deadline and no timing-based health check:
 # the examples and their order depend on nothing but the code, never on the clock.
@@ -70,6 +71,23 @@ def text_with_lone_surrogates(*, min_size: int = 0, max_size: int = 24) -> st.Se
     """
     alphabet = st.one_of(supplementary_characters(), lone_surrogates(), st.just("\0"), bmp_characters())
     return _text_of(alphabet, min_size, max_size).map(_break_surrogate_pairs)
+
+
+def warm_up() -> None:
+    """Do once, now, what Hypothesis does on the first examples of every process that draws,
+    so that the processes forked from this one (the fork server's children) find it done.
+
+    Two things: the text strategies' Unicode tables (read from disk and merged into
+    intervals, then cached with the strategies), and the constants Hypothesis mines from
+    the source of every local module loaded so far (it mixes them into its draws). Both
+    come out the same whenever they are computed, so no drawn example changes; a child
+    only mines the modules it imports itself.
+    """
+    for strategy in (emoji_heavy_text(), text_with_lone_surrogates()):
+        strategy.validate()
+    mine_local_constants = getattr(providers, "_get_local_constants", None)  # private, since Hypothesis 6.131
+    if mine_local_constants is not None:
+        mine_local_constants()
 
 
 # -- C values ------------------------------------------------------------------------------------
