@@ -37,6 +37,23 @@ def test_emoji_heavy_text_is_mostly_what_modified_utf8_spells_differently():
         text.encode("utf-8")  # valid Unicode: no surrogate ever
 
 
+def test_a_case_demonstration_reaches_emoji_nul_and_the_rest_of_unicode_in_its_few_examples():
+    # A fixed variant's proof is the examples it passes: few, but the ones modified UTF-8 spells differently.
+    texts = []
+
+    @strategies.DEMONSTRATION
+    @given(strategies.emoji_heavy_text())
+    def collect(text):
+        texts.append(text)
+
+    collect()
+    assert len(texts) == strategies.DEMONSTRATION.max_examples
+    assert "" in texts
+    assert sum(1 for t in texts if any(ord(c) > 0xFFFF for c in t)) > len(texts) // 2
+    assert sum(1 for t in texts if "\0" in t) > len(texts) // 4
+    assert any(0x80 <= ord(c) <= 0xFFFF for t in texts for c in t)
+
+
 def test_emoji_heavy_text_respects_its_size_bounds():
     assert all(2 <= len(t) <= 5 for t in examples(strategies.emoji_heavy_text(min_size=2, max_size=5), 100))
 

@@ -2,13 +2,13 @@
 
 Cases use them to drive a round trip through a library until the broken binding shows
 its fault; the fuzz harnesses use the same ones, so both hunt the same inputs. A case
-that uses them runs Hypothesis with ``DETERMINISTIC`` settings, so a broken variant
-fails the same way on every run and a fixed one passes on every run.
+that uses them runs Hypothesis with ``DEMONSTRATION`` settings (``DETERMINISTIC`` ones),
+so a broken variant fails the same way on every run and a fixed one passes on every run.
 """
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture import providers
 
@@ -16,6 +16,13 @@ from hypothesis.internal.conjecture import providers
 # the examples and their order depend on nothing but the code, never on the clock.
 DETERMINISTIC = settings(derandomize=True, database=None, deadline=None, max_examples=100,
                          suppress_health_check=list(HealthCheck), print_blob=False)
+
+# What a case runs. A case demonstrates a fault rather than hunting for one: its broken
+# variant fails on its first examples, and its fixed variant passes the same examples; the
+# hunt over many inputs is the fuzz harnesses' (fuzz/) and the tests' (DETERMINISTIC's 100).
+# No explain phase: it re-runs a failing example under a tracer to name the lines only
+# failing runs reach, which in a case is the line that raises ``Detected``.
+DEMONSTRATION = settings(DETERMINISTIC, max_examples=25, phases=[p for p in Phase if p is not Phase.explain])
 
 # Real emoji, all outside the Basic Multilingual Plane: UTF-16 needs a surrogate pair for
 # each, UTF-8 four bytes and modified UTF-8 six.
