@@ -50,19 +50,20 @@ def _warm_up() -> None:
 
 
 def _preload(case_file: str) -> dict:
-    """Import a case file in the server and return its cases by id; on failure undo the import and
-    return nothing, so that the child imports it again and reports the error as a spawned one would."""
+    """Import a case file in the server, warm up what it imported, and return its cases by id; on failure
+    undo the import and return nothing, so that the child imports it again and reports the error as a
+    spawned one would."""
     before = set(sys.modules)
     try:
         cases = {case.id: case for case in catalog.cases_in(case_file)}
+        strategies = sys.modules.get("faultlab.lab.strategies")
+        if strategies is not None:  # the file drives Hypothesis: its first-example set-up is done here, not in each child
+            strategies.warm_up()
+        return cases
     except Exception:
         for name in set(sys.modules) - before:
             del sys.modules[name]
         return {}
-    strategies = sys.modules.get("faultlab.lab.strategies")
-    if strategies is not None:  # the file drives Hypothesis: its first-example set-up is done here, not in each child
-        strategies.warm_up()
-    return cases
 
 
 def _wait_for(pid: int, channel: Channel) -> int | None:
