@@ -92,7 +92,7 @@ def warm_up() -> None:
     """
     for strategy in (emoji_heavy_text(), text_with_lone_surrogates()):
         strategy.validate()
-    mine_local_constants = getattr(providers, "_get_local_constants", None)  # private, since Hypothesis 6.131
+    mine_local_constants = getattr(providers, "_get_local_constants", None)  # private; older Hypothesis mines nothing
     if mine_local_constants is not None:
         mine_local_constants()
 
