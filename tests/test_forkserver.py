@@ -127,6 +127,30 @@ fresh.broken(nothing)
 fresh.fixed(nothing)
 '''
 
+DRAWS_PY = '''
+"""A driver that prints what Hypothesis draws, imported as the Hypothesis-driven cases are."""
+from hypothesis import given, settings, strategies as st
+from faultlab.lab import strategies
+from faultlab.lab.catalog import Case
+
+drawn = Case(id="lifetime/drawn", mode="lifetime", cwe="CWE-416", title="drawn", explanation="drawn",
+             expect={"none": "segv"})
+
+@drawn.broken
+def print_what_hypothesis_draws():
+    values = []
+
+    @settings(strategies.DETERMINISTIC, max_examples=300)
+    @given(st.tuples(strategies.emoji_heavy_text(), st.lists(st.integers())))  # any integer: mined constants too
+    def collect(value):
+        values.append(value)
+
+    collect()
+    print(ascii(values))
+
+drawn.fixed(print_what_hypothesis_draws)
+'''
+
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
@@ -135,11 +159,13 @@ def project(tmp_path_factory):
     (root / "native" / "demo" / "counter.c").write_text(COUNTER_C)
     (root / "cases" / "lifetime").mkdir(parents=True)
     (root / "cases" / "lifetime" / "case_probes.py").write_text(CASES_PY)
+    (root / "cases" / "lifetime" / "case_draws.py").write_text(DRAWS_PY)
     with pytest.MonkeyPatch.context() as mp:
         # The server copies this process's environment when it starts: set it first.
         mp.setenv("FAULTLAB_ROOT", str(root))
         mp.setenv("FAULTLAB_CACHE", str(root / "cache"))
-        cases = {c.id.split("/")[1]: c for c in catalog.cases_in(root / "cases" / "lifetime" / "case_probes.py")}
+        cases = {c.id.split("/")[1]: c for name in ("case_probes.py", "case_draws.py")
+                 for c in catalog.cases_in(root / "cases" / "lifetime" / name)}
         for case in cases.values():
             for variant in catalog.VARIANTS:
                 case.build("none", variant)
@@ -162,6 +188,21 @@ def forked(server, case, variant, **options):
 def spawned(case, variant, **options):
     options.setdefault("timeout", 20.0)
     return runner.run(case.argv(variant), **options)
+
+
+def test_a_child_draws_the_same_examples_whether_its_server_warmed_hypothesis_up_or_not(project):
+    # Hypothesis mixes constants mined from the loaded local modules into its draws; the warm server mines
+    # them when it imports the case file, the cold one leaves it to the child: the same modules, the same draws.
+    # (A spawned child loads other modules than a forked one, so it may draw otherwise: not compared here.)
+    warm, cold = client.ForkServer("none"), client.ForkServer("none")
+    cold._no_preload.add(str(project["drawn"].source))  # its child imports the case file, and Hypothesis, itself
+    try:
+        runs = [forked(warm, project["drawn"], "broken"), forked(cold, project["drawn"], "broken")]
+    finally:
+        warm.close()
+        cold.close()
+    assert [classify(run).kind for run in runs] == ["ok", "ok"]
+    assert runs[0].stdout.startswith("[(") and runs[0].stdout == runs[1].stdout
 
 
 @pytest.mark.parametrize("variant, kind", [("broken", "segv"), ("fixed", "python-exception")])

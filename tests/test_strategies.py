@@ -1,6 +1,9 @@
 """The shared Hypothesis strategies: what they draw, and that cffi takes their values back unchanged."""
 
 import re
+import subprocess
+import sys
+import textwrap
 
 import cffi
 import pytest
@@ -34,6 +37,23 @@ def test_emoji_heavy_text_is_mostly_what_modified_utf8_spells_differently():
         text.encode("utf-8")  # valid Unicode: no surrogate ever
 
 
+def test_a_case_demonstration_reaches_emoji_nul_and_the_rest_of_unicode_in_its_few_examples():
+    # A fixed variant's proof is the examples it passes: few, but the ones modified UTF-8 spells differently.
+    texts = []
+
+    @strategies.DEMONSTRATION
+    @given(strategies.emoji_heavy_text())
+    def collect(text):
+        texts.append(text)
+
+    collect()
+    assert len(texts) == strategies.DEMONSTRATION.max_examples
+    assert "" in texts
+    assert sum(1 for t in texts if any(ord(c) > 0xFFFF for c in t)) > len(texts) // 2
+    assert sum(1 for t in texts if "\0" in t) > len(texts) // 4
+    assert any(0x80 <= ord(c) <= 0xFFFF for t in texts for c in t)
+
+
 def test_emoji_heavy_text_respects_its_size_bounds():
     assert all(2 <= len(t) <= 5 for t in examples(strategies.emoji_heavy_text(min_size=2, max_size=5), 100))
 
@@ -48,6 +68,36 @@ def test_text_with_lone_surrogates_never_holds_a_pair():
     for text in texts:
         for first, second in zip(text, text[1:]):
             assert not ("\ud800" <= first <= "\udbff" and "\udc00" <= second <= "\udfff"), ascii(text)
+
+
+DRAW_IN_A_FRESH_INTERPRETER = textwrap.dedent("""
+    import sys
+    import cffi
+    from hypothesis import Phase, given, settings
+    from hypothesis import strategies as st
+    from faultlab.lab import strategies
+
+    if sys.argv[1] == "warm":
+        strategies.warm_up()
+    ffi = cffi.FFI()
+    drawn = []
+
+    @settings(strategies.DETERMINISTIC, max_examples=200, phases=[Phase.generate])
+    @given(st.tuples(strategies.emoji_heavy_text(), strategies.text_with_lone_surrogates(),
+                     strategies.c_integers(ffi, "int64_t")))
+    def collect(value):
+        drawn.append(value)
+
+    collect()
+    print(ascii(drawn))
+""")
+
+
+def test_warming_up_changes_no_drawn_example():
+    # What a fork server's child draws after the server warmed up, against a cold interpreter's draws.
+    cold, warm = (subprocess.run([sys.executable, "-c", DRAW_IN_A_FRESH_INTERPRETER, how], capture_output=True,
+                                 text=True, check=True).stdout for how in ("cold", "warm"))
+    assert cold.startswith("[(") and cold == warm
 
 
 @pytest.fixture(scope="module")

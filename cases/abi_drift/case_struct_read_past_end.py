@@ -42,7 +42,7 @@ struct_read_past_end = Case(
 def store_and_read_back(ffi, lib) -> None:
     """The oracle: a stored reading comes back field for field, whatever its values."""
 
-    @strategies.DETERMINISTIC
+    @strategies.DEMONSTRATION
     @given(strategies.field_values(ffi, "struct sensor_reading"))
     def round_trip(fields):
         lib.sensor_store(ffi.new("struct sensor_reading *", fields))

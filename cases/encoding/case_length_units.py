@@ -41,7 +41,7 @@ def encode_into(buffer_size) -> None:
     """Encode every drawn text into a buffer of ``buffer_size(lib, text, utf8)`` bytes, and check it."""
     ffi, lib = LIB.cffi(CDEF)
 
-    @strategies.DETERMINISTIC
+    @strategies.DEMONSTRATION
     @given(strategies.emoji_heavy_text())
     def encode(text):
         utf8 = text.encode("utf-8")

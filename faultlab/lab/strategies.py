@@ -2,19 +2,27 @@
 
 Cases use them to drive a round trip through a library until the broken binding shows
 its fault; the fuzz harnesses use the same ones, so both hunt the same inputs. A case
-that uses them runs Hypothesis with ``DETERMINISTIC`` settings, so a broken variant
-fails the same way on every run and a fixed one passes on every run.
+that uses them runs Hypothesis with ``DEMONSTRATION`` settings (``DETERMINISTIC`` ones),
+so a broken variant fails the same way on every run and a fixed one passes on every run.
 """
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
+from hypothesis.internal.conjecture import providers
 
 # Derandomized, no example database, no deadline and no timing-based health check:
 # the examples and their order depend on nothing but the code, never on the clock.
 DETERMINISTIC = settings(derandomize=True, database=None, deadline=None, max_examples=100,
                          suppress_health_check=list(HealthCheck), print_blob=False)
+
+# What a case runs. A case demonstrates a fault rather than hunting for one: its broken
+# variant fails on its first examples, and its fixed variant passes the same examples; the
+# hunt over many inputs is the fuzz harnesses' (fuzz/) and the tests' (DETERMINISTIC's 100).
+# No explain phase: it re-runs a failing example under a tracer to name the lines only
+# failing runs reach, which in a case is the line that raises ``Detected``.
+DEMONSTRATION = settings(DETERMINISTIC, max_examples=25, phases=[p for p in Phase if p is not Phase.explain])
 
 # Real emoji, all outside the Basic Multilingual Plane: UTF-16 needs a surrogate pair for
 # each, UTF-8 four bytes and modified UTF-8 six.
@@ -70,6 +78,23 @@ def text_with_lone_surrogates(*, min_size: int = 0, max_size: int = 24) -> st.Se
     """
     alphabet = st.one_of(supplementary_characters(), lone_surrogates(), st.just("\0"), bmp_characters())
     return _text_of(alphabet, min_size, max_size).map(_break_surrogate_pairs)
+
+
+def warm_up() -> None:
+    """Do once, now, what Hypothesis does on the first examples of every process that draws,
+    so that the processes forked from this one (the fork server's children) find it done.
+
+    Two things: the text strategies' Unicode tables (read from disk and merged into
+    intervals, then cached with the strategies), and the constants Hypothesis mines from
+    the source of every local module loaded so far (it mixes them into its draws). Both
+    come out the same whenever they are computed, so no drawn example changes; a child
+    only mines the modules it imports itself.
+    """
+    for strategy in (emoji_heavy_text(), text_with_lone_surrogates()):
+        strategy.validate()
+    mine_local_constants = getattr(providers, "_get_local_constants", None)  # private; older Hypothesis mines nothing
+    if mine_local_constants is not None:
+        mine_local_constants()
 
 
 # -- C values ------------------------------------------------------------------------------------

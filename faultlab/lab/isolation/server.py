@@ -19,7 +19,8 @@ import sys
 import threading
 
 from ...diagnosis import configurations, containment, runner
-from .. import catalog, drive, native  # noqa: F401  (native: imported before any fork)
+from .. import build, catalog, drive, native  # noqa: F401  (native: imported before any fork)
+from ..toolchain import BuildError
 from .protocol import Channel
 
 
@@ -39,17 +40,26 @@ def _warm_up() -> None:
 
     cffi.FFI().cdef("int faultlab_warm_up(int);")
     _libc = ctypes.CDLL(None)
+    try:  # every Library a child loads is looked up by a key that holds the compiler's version line
+        build.compiler_version(build.compiler_for(configurations.active()))
+    except BuildError:
+        pass  # no compiler: a child that needs one says so, as a spawned one would
     # Handlers every child inherits: fatal signals dump the Python stack, SIGUSR1 dumps every thread's.
     faulthandler.enable(all_threads=True)
     faulthandler.register(signal.SIGUSR1, all_threads=True, chain=False)
 
 
 def _preload(case_file: str) -> dict:
-    """Import a case file in the server and return its cases by id; on failure undo the import and
-    return nothing, so that the child imports it again and reports the error as a spawned one would."""
+    """Import a case file in the server, warm up what it imported, and return its cases by id; on failure
+    undo the import and return nothing, so that the child imports it again and reports the error as a
+    spawned one would."""
     before = set(sys.modules)
     try:
-        return {case.id: case for case in catalog.cases_in(case_file)}
+        cases = {case.id: case for case in catalog.cases_in(case_file)}
+        strategies = sys.modules.get("faultlab.lab.strategies")
+        if strategies is not None:  # the file drives Hypothesis: its first-example set-up is done here, not in each child
+            strategies.warm_up()
+        return cases
     except Exception:
         for name in set(sys.modules) - before:
             del sys.modules[name]
