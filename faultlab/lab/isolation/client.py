@@ -138,9 +138,8 @@ class ForkServer:
                        "preload": str(case_file) not in self._no_preload,
                        # What a runtime the child starts is told about its report files (a JVM's hs_err).
                        "environment": report_files.asked_for(os.environ, work)}
-            start = time.monotonic()
             with contained.starting():
-                pid = self._fork(request)
+                pid, start = self._fork(request)
                 contained.leader, contained.leaders_parent = pid, self.pid
             status: list[int] = []
 
@@ -165,8 +164,15 @@ class ForkServer:
                                        configuration=self.config, memory_limit=memory_limit,
                                        output_cap=output_cap, isolation="fork", dump_dir=work, leader=pid)
 
-    def _fork(self, request: dict) -> int:
-        """Send the request and return the child's pid; restarts once without the preload if fork was unsafe."""
+    def _fork(self, request: dict) -> tuple[int, float]:
+        """Send the request and return the child's pid and when it was forked (``time.monotonic()``, one clock
+        for both processes); restarts once without the preload if fork was unsafe.
+
+        A run's time starts at the fork: the server's import of the case file on its first run
+        is the server's warm-up, as its start-up is, not the case's time (a spawned child pays
+        its imports, and its duration says so).
+        """
+        sent = time.monotonic()
         for attempt in (1, 2):
             try:
                 self._channel.send(request)
@@ -176,7 +182,8 @@ class ForkServer:
             if reply is None:
                 self._fail(f"the {self.config.name} fork server stopped answering")
             if "pid" in reply:
-                return reply["pid"]
+                forked_at = reply.get("forked_at")
+                return reply["pid"], forked_at if isinstance(forked_at, float) and forked_at >= sent else sent
             if attempt == 1 and request["preload"]:
                 # Importing this case file started a thread in the server: never preload it again.
                 self._no_preload.add(request["file"])

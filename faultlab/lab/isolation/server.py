@@ -17,6 +17,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 
 from ...diagnosis import configurations, containment, runner
 from .. import build, catalog, drive, native  # noqa: F401  (native: imported before any fork)
@@ -106,12 +107,13 @@ def serve(channel: Channel):
             channel.send({"error": f"the server has {threads} threads, so fork would be unsafe"})
             continue
         gc.freeze()  # the children's collections skip the server's objects and leave their pages shared
+        forked_at = time.monotonic()  # CLOCK_MONOTONIC: the client's clock too
         pid = os.fork()
         if pid == 0:
             channel.sock.close()
             return request, preloaded.get(request["file"], {}).get(request["case"])
         try:
-            channel.send({"pid": pid})
+            channel.send({"pid": pid, "forked_at": forked_at})
             status = _wait_for(pid, channel)
             if status is not None:
                 # Whatever the run left running (a setsid'd grandchild, a daemon) was reparented here: the
