@@ -617,6 +617,39 @@ def test_faultlab_told_to_stop_kills_its_run_and_removes_its_files(tmp_path, com
                 os.kill(pid, signal.SIGKILL)
 
 
+def _handles(pid: int, *signums: int) -> bool:
+    """Whether process ``pid`` has a handler of its own for each of ``signums`` (its SigCgt mask)."""
+    caught = next(int(line.split()[1], 16) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                  if line.startswith("SigCgt:"))
+    return all(caught >> (signum - 1) & 1 for signum in signums)
+
+
+@pytest.mark.parametrize("signame, status", [("SIGTERM", 143), ("SIGHUP", 129), ("SIGINT", 130)])
+def test_triage_told_to_stop_says_it_ran_nothing(signame, status):
+    """triage only reads: stopped while it waits for standard input, it must not claim to have killed a run."""
+    import signal
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "faultlab", "triage", "-"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        proc.stdin.write(b"a saved log, its end not written yet\n")
+        proc.stdin.flush()  # the pipe stays open: triage waits for the rest of the log
+        deadline = time.monotonic() + 60
+        while not _handles(proc.pid, signal.SIGTERM, signal.SIGHUP) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(getattr(signal, signame))
+        assert proc.wait(timeout=10) == status
+        stderr = proc.stderr.read().decode()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            stream.close()
+    assert stderr == f"faultlab: stopped by {signame}; triage runs nothing and writes nothing, so nothing was left behind\n"
+
+
 # -- output files swapped under the runner --------------------------------------------------------
 
 def _run_in_a_child(code: str, *, memory: int | None = None) -> subprocess.CompletedProcess:
