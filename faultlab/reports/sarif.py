@@ -32,6 +32,7 @@ LEVELS = {"high": "error", "medium": "error", "low": "warning", "none": "warning
 # results file's) is cut and its message says so. ASan writes 30 at most by default; each frame costs a
 # dashboard a location, and GitHub refuses a result with more than 1,000 of them.
 MAX_FRAMES = 100
+MAX_RELATED = 100  # a case's FLAW and FIX lines as related locations: a real case has a handful
 
 
 def _cwe_number(cwe: str | None) -> str | None:
@@ -197,7 +198,7 @@ def _result(result: CaseRun, case: CaseRecord | None, rule_index: dict[str, int]
         top = (_meaningful(verdict, "native_stack") or _meaningful(verdict, "python_stack"))[:1]
         if top:
             out["locations"] = [_frame_location(top[0], files)]
-    related = [m for m in marks if m is not primary]
+    related = [m for m in marks if m is not primary][:MAX_RELATED]
     if related:
         out["relatedLocations"] = [_mark_location(m, f"{m.tag}: {m.note} ({m.where})", ident)
                                    for ident, m in enumerate(related, 1)]
