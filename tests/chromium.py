@@ -3,6 +3,12 @@
 ``--remote-debugging-pipe``: fd 3 for commands, fd 4 for answers, NUL-terminated JSON, so
 the tests need no driver binary and no Python package. ``Chromium`` is one browser with a
 fresh profile; ``Page`` one tab, with what its console said, a real mouse and screenshots.
+
+Everything the browser writes goes into two directories of its own, removed when it is
+closed: its profile, HOME and caches in the test's folder, and its TMPDIR (where chromium
+puts ``org.chromium.Chromium.*`` with its singleton socket) in the system's temporary
+directory, whose short path the socket needs. A browser killed at the end of a session
+cannot clean up after itself, and the system's /tmp is shared.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import os
 import select
 import shutil
 import signal
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,7 +32,7 @@ class BrowserError(Exception):
 
 
 class Chromium:
-    """One headless chromium with a fresh profile, spoken to over the DevTools pipe."""
+    """One headless chromium with a fresh profile, spoken to over the DevTools pipe; ``close()`` leaves only its log."""
 
     FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -38,10 +45,14 @@ class Chromium:
         ends = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in (commands_r, answers_w)]
         os.close(commands_r)
         os.close(answers_w)
-        self.log = workdir / "chromium.log"
+        self.log = workdir / "chromium.log"  # kept: a failure's message points at it
+        self.home = Path(tempfile.mkdtemp(prefix="chromium-", dir=workdir))
+        self.tmp = Path(tempfile.mkdtemp(prefix="chromium-"))  # a unix socket's path has 107 bytes at most
+        env = {**os.environ, "TMPDIR": str(self.tmp), "HOME": str(self.home),
+               "XDG_CONFIG_HOME": str(self.home / "config"), "XDG_CACHE_HOME": str(self.home / "cache")}
         log = os.open(self.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        argv = [CHROMIUM, *self.FLAGS, f"--user-data-dir={workdir / 'profile'}", "about:blank"]
-        self.pid = os.posix_spawn(CHROMIUM, argv, os.environ, setsid=True, file_actions=[
+        argv = [CHROMIUM, *self.FLAGS, f"--user-data-dir={self.home / 'profile'}", "about:blank"]
+        self.pid = os.posix_spawn(CHROMIUM, argv, env, setsid=True, file_actions=[
             (os.POSIX_SPAWN_DUP2, ends[0], 3), (os.POSIX_SPAWN_DUP2, ends[1], 4),
             (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
             (os.POSIX_SPAWN_DUP2, log, 1), (os.POSIX_SPAWN_DUP2, log, 2)])
@@ -89,6 +100,7 @@ class Chromium:
         return json.loads(raw)
 
     def close(self) -> None:
+        """Kill the browser and every process of its session, and remove its directories."""
         try:
             os.killpg(self.pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -96,6 +108,29 @@ class Chromium:
         os.waitpid(self.pid, 0)
         os.close(self._commands)
         os.close(self._answers)
+        _wait_for_session_to_end(self.pid)  # a renderer that outlives the kill for a moment may still write
+        for directory in (self.home, self.tmp):
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+def _wait_for_session_to_end(sid: int, timeout: float = 5.0) -> None:
+    """Until no process of session ``sid`` is left (SIGKILLed ones are reaped by init), or ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        alive = False
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if int(fields[3]) == sid and fields[0] != "Z":
+                alive = True
+                break
+        if not alive:
+            return
+        time.sleep(0.05)
 
 
 class Page:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -285,6 +286,51 @@ def test_a_results_file_with_a_huge_stack_is_reported_and_its_stack_cut(tmp_path
     assert done.returncode == 0, done.stderr
     page = (tmp_path / "r.html").read_text()
     assert "f0</code>" in page and "f29999</code>" not in page and "29,800 more frames not shown" in page
+
+
+SAMPLE = Path(__file__).with_name("fixtures") / "results" / "v2-catalog-sample.json"
+
+
+def test_a_verdicts_many_evidence_lines_and_threads_are_cut_on_the_page_and_counted(tmp_path):
+    results = json.loads(SAMPLE.read_text())
+    verdict = results["results"][0]["verdict"]
+    verdict["evidence"] = [f"evidence {i}" for i in range(10_000)]
+    verdict["threads"] = [f"thread {i}" for i in range(50_000)]
+    (tmp_path / "r.json").write_text(json.dumps(results))
+    done = _faultlab("report", str(tmp_path / "r.json"), "--html", str(tmp_path / "r.html"))
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "r.html").read_text()
+    assert "evidence 199\n" in page and "evidence 200\n" not in page and "9,800 more lines of evidence not shown" in page
+    assert "<li>thread 199</li>" in page and "thread 200<" not in page and "49,800 more threads not shown" in page
+    assert "threads (50000)" in page
+
+
+@pytest.mark.skipif(not shutil.which("dot"), reason="graphviz's dot not installed (make setup installs it)")
+def test_a_page_of_many_deadlocks_has_dot_draw_a_bounded_number_of_graphs(tmp_path):
+    """Each wait-for graph is a dot child (up to 10 s each): 30 deadlocks draw 24 graphs, the rest as tables."""
+    from faultlab.reports.pictures import MAX_GRAPHS_DRAWN
+
+    results = json.loads(SAMPLE.read_text())
+    deadlock = next(r for r in results["results"] if r["verdict"].get("lock_waits"))
+    results["results"] = [{**deadlock, "case": f"threading/deadlock-{i}"} for i in range(30)]
+    (tmp_path / "r.json").write_text(json.dumps(results))
+    done = _faultlab("report", str(tmp_path / "r.json"), "--html", str(tmp_path / "r.html"))
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "r.html").read_text()
+    assert page.count('<div class="graph"><svg') == MAX_GRAPHS_DRAWN == 24
+    assert page.count(f"(not drawn: this page draws {MAX_GRAPHS_DRAWN} graphs at most: the edges as a table)") == 6
+
+
+def test_a_report_line_with_a_number_no_report_has_draws_no_picture_and_no_traceback(tmp_path):
+    """The pictures parse numbers out of the evidence: one of 4,400 digits is past what int() converts."""
+    results = json.loads(SAMPLE.read_text())
+    overflow = next(r for r in results["results"] if r["verdict"]["kind"] == "heap-buffer-overflow")
+    overflow["verdict"]["evidence"] = [re.sub(r"(?<![0-9a-fx])\d+(?![0-9a-fx])", "9" * 4400, line)
+                                       for line in overflow["verdict"]["evidence"]]
+    (tmp_path / "r.json").write_text(json.dumps(results))
+    done = _faultlab("report", str(tmp_path / "r.json"), "--html", str(tmp_path / "r.html"))
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert "9" * 4400 in (tmp_path / "r.html").read_text()
 
 
 def test_report_files_are_written_both_or_neither(tmp_path):
@@ -615,6 +661,39 @@ def test_faultlab_told_to_stop_kills_its_run_and_removes_its_files(tmp_path, com
         for pid in run:
             if not _absent(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def _handles(pid: int, *signums: int) -> bool:
+    """Whether process ``pid`` has a handler of its own for each of ``signums`` (its SigCgt mask)."""
+    caught = next(int(line.split()[1], 16) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                  if line.startswith("SigCgt:"))
+    return all(caught >> (signum - 1) & 1 for signum in signums)
+
+
+@pytest.mark.parametrize("signame, status", [("SIGTERM", 143), ("SIGHUP", 129), ("SIGINT", 130)])
+def test_triage_told_to_stop_says_it_ran_nothing(signame, status):
+    """triage only reads: stopped while it waits for standard input, it must not claim to have killed a run."""
+    import signal
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "faultlab", "triage", "-"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        proc.stdin.write(b"a saved log, its end not written yet\n")
+        proc.stdin.flush()  # the pipe stays open: triage waits for the rest of the log
+        deadline = time.monotonic() + 60
+        while not _handles(proc.pid, signal.SIGTERM, signal.SIGHUP) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(getattr(signal, signame))
+        assert proc.wait(timeout=10) == status
+        stderr = proc.stderr.read().decode()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            stream.close()
+    assert stderr == f"faultlab: stopped by {signame}; triage runs nothing and writes nothing, so nothing was left behind\n"
 
 
 # -- output files swapped under the runner --------------------------------------------------------

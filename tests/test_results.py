@@ -281,3 +281,99 @@ def test_a_case_record_keeps_its_pins_and_says_them_as_the_case_does():
     assert again.expectation("asan", "fixed") == "ok"
     with pytest.raises(ResultsError, match=r"case\.pins\.asan\.access: 'EXECUTE' is not READ or WRITE"):
         CaseRecord.from_dict({**record.to_dict(), "pins": {"asan": {"access": "EXECUTE"}}})
+
+
+# -- what a results file can hold: bounded, and far above what a run writes ----------------------
+
+SAMPLE = FIXTURES / "v2-catalog-sample.json"  # eight results of a whole catalog run (see test_report_fuzz.py)
+
+
+def grown(where, build) -> dict:
+    """The sample with ``build()`` put at ``where`` (keys and indices from the top)."""
+    data = json.loads(SAMPLE.read_text())
+    target = data
+    for key in where[:-1]:
+        target = target[key]
+    target[where[-1]] = build()
+    return data
+
+
+FRAME = {"function": "f", "module": "m.c", "line": 1}
+
+
+@pytest.mark.parametrize("where, build, message", [
+    (("results",), lambda: [json.loads(SAMPLE.read_text())["results"][5]] * 20_001,
+     "results: 20,001 entries, more than the 20,000 a results file holds there"),
+    (("results", 0, "verdict", "evidence"), lambda: ["e"] * 10_001,
+     "results[0].verdict.evidence: 10,001 entries, more than the 10,000 a results file holds there"),
+    (("results", 0, "verdict", "native_stack"), lambda: [FRAME] * 50_001,
+     "results[0].verdict.native_stack: 50,001 entries, more than the 50,000 a results file holds there"),
+    (("results", 0, "verdict", "threads"), lambda: ["t"] * 50_001,
+     "results[0].verdict.threads: 50,001 entries, more than the 50,000 a results file holds there"),
+    (("results", 0, "verdict", "report_stacks"), lambda: [{"title": "t", "frames": []}] * 1_001,
+     "results[0].verdict.report_stacks: 1,001 entries, more than the 1,000 a results file holds there"),
+    (("results", 0, "verdict", "lock_waits"),
+     lambda: [{"thread": "T", "lock": "", "owner": "", "native": [], "python": []}] * 1_001,
+     "results[0].verdict.lock_waits: 1,001 entries, more than the 1,000 a results file holds there"),
+    (("results", 0, "verdict", "summary"), lambda: "\u202e" * ((1 << 20) + 1),
+     "results[0].verdict.summary: a string of 1,048,577 characters, longer than the 1,048,576 a results file holds"),
+    (("results", 0, "verdict", "evidence"), lambda: ["x" * ((1 << 20) + 1)],
+     "results[0].verdict.evidence[0]: a string of 1,048,577 characters, longer than the 1,048,576"),
+    (("cases", "threading/gil-lock-order-deadlock", "marks"), lambda: [
+        {"tag": "FIX", "path": "p", "line": 1, "code": "", "note": "", "where": "native"}] * 1_001,
+     "cases['threading/gil-lock-order-deadlock'].marks: 1,001 entries, more than the 1,000"),
+    (("cases", "threading/gil-lock-order-deadlock", "expect"), lambda: {f"s{i}": "segv" for i in range(101)},
+     "cases['threading/gil-lock-order-deadlock'].expect: 101 entries, more than the 100"),
+    (("results", 0, "verdict", "duration_s"), lambda: 10 ** 400,
+     "results[0].verdict.duration_s: expected a finite number, found a number"),
+], ids=["results", "evidence", "frames", "threads", "report-stacks", "lock-waits", "string", "evidence-line", "marks",
+        "expect", "huge-integer"])
+def test_a_file_past_a_limit_is_refused_in_one_line_naming_the_field(where, build, message):
+    with pytest.raises(ResultsError) as caught:
+        loads(json.dumps(grown(where, build)), "r.json")
+    assert str(caught.value).startswith(f"r.json is not a faultlab results file: {message}")
+    assert "\n" not in str(caught.value) and len(str(caught.value)) < 500
+
+
+def test_a_file_of_more_entries_than_a_full_one_holds_is_refused_before_it_is_parsed():
+    text = json.dumps(grown(("results", 0, "verdict", "evidence"), lambda: [""] * 4_000_001))
+    assert len(text) < MAX_BYTES
+    with pytest.raises(ResultsError, match=r"^r\.json holds more than 4,000,000 list entries and object fields; "
+                                           r"a results file of 64 MiB holds about 1,800,000$"):
+        loads(text, "r.json")
+
+
+def test_a_file_at_every_limit_is_read_whole():
+    data = grown(("results", 0, "verdict", "native_stack"), lambda: [FRAME] * 50_000)
+    data["results"][0]["verdict"]["evidence"] = ["e"] * 10_000
+    data["results"][0]["verdict"]["summary"] = "s" * (1 << 20)
+    verdict = loads(json.dumps(data)).results[0].verdict
+    assert (len(verdict.native_stack), len(verdict.evidence), len(verdict.summary)) == (50_000, 10_000, 1 << 20)
+
+
+def test_an_error_that_quotes_a_huge_field_stays_one_short_line():
+    data = grown(("results", 0, "verdict", "kind"), lambda: 1)
+    data["results"][0]["verdict"].update({f"unknown-{i}": 0 for i in range(10_000)})
+    with pytest.raises(ResultsError) as caught:
+        loads(json.dumps(data), "r.json")
+    assert "unknown field 'unknown-0'" in str(caught.value) and "characters]…" in str(caught.value)
+    assert len(str(caught.value)) < 500
+
+
+def test_the_limits_stand_far_above_a_real_run(recorded):
+    """Each limit at least 50 times what the small catalog's real run holds, and the whole catalog's sample."""
+    from faultlab.lab.results import LIMITS, MAX_STRING
+
+    for data in (recorded[1], json.loads(SAMPLE.read_text())):
+        verdicts = [r["verdict"] for r in data["results"]]
+        held = {"results": len(data["results"]), "cases": len(data["cases"]),
+                "evidence": max(len(v["evidence"]) for v in verdicts),
+                "threads": max(len(v["threads"]) for v in verdicts),
+                "native_stack": max(len(v["native_stack"]) for v in verdicts),
+                "python_stack": max(len(v["python_stack"]) for v in verdicts),
+                "report_stacks": max(len(v.get("report_stacks", ())) for v in verdicts),
+                "lock_waits": max(len(v.get("lock_waits", ())) for v in verdicts),
+                "marks": max(len(c["marks"]) for c in data["cases"].values())}
+        assert {name: count for name, count in held.items() if count * 50 > LIMITS[name]} == {}
+        longest = max(len(s) for s in json.dumps(data).split('"'))
+        assert longest * 50 < MAX_STRING

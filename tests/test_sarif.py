@@ -154,3 +154,37 @@ def test_a_result_level_and_security_severity_follow_the_verdict_s_severity(run)
             assert result["properties"]["security-severity"] == "8.1"
             assert result["properties"]["access"].startswith(verdict.access)
     assert {v.severity for v in verdicts.values()} >= {"high", "none"}
+
+
+def test_a_deep_stack_is_cut_to_its_innermost_frames_and_says_so(tmp_path):
+    """30,000 frames (a recursion, or a tampered results file) are 100 in SARIF: a dashboard takes 1,000 locations
+    per result at most, and every frame would be one, twice (the stack and the code flow)."""
+    from faultlab.reports.sarif import MAX_FRAMES
+
+    data = json.loads((Path(__file__).with_name("fixtures") / "results" / "v1-small-catalog.json").read_text())
+    verdict = data["results"][0]["verdict"]
+    verdict["native_stack"] = [{"function": f"f{i}", "module": "m.c", "line": i + 1} for i in range(30_000)]
+    (tmp_path / "r.json").write_text(json.dumps(data))
+    proc = faultlab(tmp_path, "report", "r.json", "--sarif", "r.sarif")
+    assert proc.returncode == 0, fail_message(proc)
+    result = next(r for r in json.loads((tmp_path / "r.sarif").read_text())["runs"][0]["results"]
+                  if any(s["message"]["text"].startswith("native stack") for s in r.get("stacks", ())))
+    native = next(s for s in result["stacks"] if s["message"]["text"].startswith("native stack"))
+    assert native["message"]["text"] == f"native stack, innermost first (the innermost {MAX_FRAMES} of its 30,000 frames)"
+    assert [f["location"]["logicalLocations"][0]["name"] for f in native["frames"]] == [f"f{i}" for i in range(MAX_FRAMES)]
+    assert len(result["codeFlows"][0]["threadFlows"][0]["locations"]) <= 2 * MAX_FRAMES
+
+
+def test_a_case_of_many_marked_lines_relates_a_bounded_number_of_them(tmp_path):
+    from faultlab.reports.sarif import MAX_RELATED
+
+    data = json.loads((Path(__file__).with_name("fixtures") / "results" / "v2-catalog-sample.json").read_text())
+    case = data["cases"][data["results"][0]["case"]]
+    case["marks"] = [{"tag": "FIX", "path": "native/x.c", "line": i + 1, "code": "c", "note": "n", "where": "native"}
+                     for i in range(1_000)]
+    (tmp_path / "r.json").write_text(json.dumps(data))
+    proc = faultlab(tmp_path, "report", "r.json", "--sarif", "r.sarif")
+    assert proc.returncode == 0, fail_message(proc)
+    result = json.loads((tmp_path / "r.sarif").read_text())["runs"][0]["results"][0]
+    assert result["properties"]["case"] == data["results"][0]["case"]
+    assert len(result["relatedLocations"]) == MAX_RELATED == 100

@@ -21,6 +21,9 @@ from . import list as list_command
 
 # In the order ``faultlab --help`` lists them.
 COMMANDS = (diagnose, triage, list_command, run, build_command, doctor, bench, explain, demo, report, fuzz)
+# What a command stopped by a signal leaves behind, unless it says otherwise (``set_defaults(stopped=...)``):
+# most run children, which containment kills, removing their files.
+STOPPED = "the run was killed and its files removed"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         with containment.stopping_runs_on_signals():
             return args.func(args)
     except containment.Interrupted as exc:
-        print(f"faultlab: {exc}; the run was killed and its files removed", file=sys.stderr)
+        print(f"faultlab: {exc}; {getattr(args, 'stopped', STOPPED)}", file=sys.stderr)
         return exc.exit_status
     except (UsageError, build.BuildError, catalog.CatalogError, configurations.ConfigurationError) as exc:
         if debug:

@@ -20,7 +20,7 @@ def register(subparsers) -> None:
     p.add_argument("results", metavar="RESULTS.json")
     p.add_argument("--html", type=options.writable_file, metavar="OUT.html", help="write a self-contained HTML report")
     p.add_argument("--sarif", type=options.writable_file, metavar="OUT.sarif", help="write SARIF 2.1.0")
-    p.set_defaults(func=report)
+    p.set_defaults(func=report, stopped="report runs nothing, and its files are written whole or not at all")
 
 
 def load_results(path: str) -> Results:

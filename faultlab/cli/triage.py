@@ -43,7 +43,7 @@ def register(subparsers) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON verdict per log, with its name as 'log'")
     p.add_argument("--sanitizer", default="none", choices=configurations.NAMES,
                    help="the configuration the program ran under, recorded in the verdict (default: none)")
-    p.set_defaults(func=triage)
+    p.set_defaults(func=triage, stopped="triage runs nothing and writes nothing, so nothing was left behind")
 
 
 def _cut(skipped: int) -> bytes:

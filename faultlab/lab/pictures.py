@@ -162,7 +162,9 @@ class Lifeline(_Model):
     events: tuple[Event, ...]  # in time order
 
 
-_REGION = re.compile(r"(\d+)-byte region \[(0x[0-9a-f]+),\s*(0x[0-9a-f]+)\)")
+# The numbers parsed out of a report have at most 1,000 digits: a report's have 20 (2**64 does), a forged
+# one's may be far longer, and past 4,300 digits int() refuses it.
+_REGION = re.compile(r"(?<!\d)(\d{1,1000})-byte region \[(0x[0-9a-f]+),\s*(0x[0-9a-f]+)\)")
 
 
 def _lifeline(verdict: Verdict) -> Lifeline | None:
@@ -216,8 +218,8 @@ class Ruler(_Model):
         return self.access_size - inside
 
 
-_ACCESS = re.compile(r"\b(READ|WRITE) of size (\d+) at (0x[0-9a-f]+)")
-_LOCATED = re.compile(r"is located (\d+) bytes (to the right of|to the left of|inside of) (\d+)-byte region "
+_ACCESS = re.compile(r"\b(READ|WRITE) of size (\d{1,1000}) at (0x[0-9a-f]+)")
+_LOCATED = re.compile(r"is located (\d{1,1000}) bytes (to the right of|to the left of|inside of) (\d{1,1000})-byte region "
                       r"\[(0x[0-9a-f]+),\s*(0x[0-9a-f]+)\)")
 
 
@@ -309,8 +311,8 @@ class ByteStrip(_Model):
     result: str = ""  # what a lenient decode made of the text, when the evidence says
 
 
-_DECODE = re.compile(r"codec can't decode bytes? (?:0x([0-9a-f]{2}) )?in position (\d+)(?:-\d+)?: ([^\n]{0,200})")
-_SEEN = re.compile(r"could not decode, from byte (\d+) of \d+: ((?:[0-9a-f]{2} ?){1,64})")
+_DECODE = re.compile(r"codec can't decode bytes? (?:0x([0-9a-f]{2}) )?in position (\d{1,1000})(?:-\d+)?: ([^\n]{0,200})")
+_SEEN = re.compile(r"could not decode, from byte (\d{1,1000}) of \d+: ((?:[0-9a-f]{2} ?){1,64})")
 _CHANGED = re.compile(r"changed ('(?:[^'\\]|\\.){0,400}') into ('(?:[^'\\]|\\.){0,400}')")
 MAX_CELLS = 48
 
@@ -394,7 +396,7 @@ class RacePair(_Model):
         return " ".join(sorted(set.intersection(*held))) if held else ""
 
 
-_RACE_ACCESS = re.compile(r"^((?:Previous )?(?:[Aa]tomic )?(?:[Rr]ead|[Ww]rite)) of size (\d+) at (0x[0-9a-f]+) "
+_RACE_ACCESS = re.compile(r"^((?:Previous )?(?:[Aa]tomic )?(?:[Rr]ead|[Ww]rite)) of size (\d{1,1000}) at (0x[0-9a-f]+) "
                           r"by (thread T\d+|main thread)(?: \(mutexes: ([^)]{0,200})\))?")
 
 

@@ -5,9 +5,13 @@ explain`` saw it at record time (title, CWE, rule, FLAW/FIX lines, diffs, the fi
 owns), so the reporters render it from the file only, never from today's case files: an
 old file shows the source it was recorded with, on any machine, with or without ``cases/``.
 
-Reading is bounded (64 MiB, 64 levels of nesting) and checked against the schema
-published as ``docs/results.schema.json``; whatever is wrong is one ``ResultsError`` with
-a one-line message. Version 1 files (``{"faultlab_results": 1, "results": [...]}``, and
+Reading is bounded in bytes (64 MiB), nesting (64 levels), entries (4 million list entries
+and object fields in all, before any is parsed) and what each list and string may hold
+(``LIMITS``, ``MAX_STRING``), and checked against the schema published as
+``docs/results.schema.json``; whatever is wrong is one ``ResultsError`` with a one-line
+message. The limits stand far above what faultlab writes, so only a forged or corrupted
+file meets one, and it is refused whole: reporting part of it would pass a forgery off as
+a run's verdicts. (Reporters cut what they show of a long stack, and say so.) Version 1 files (``{"faultlab_results": 1, "results": [...]}``, and
 the bare list ``faultlab run --json`` prints) still read: their verdicts are whole, their
 case records absent, so a report of one shows the verdicts without the lessons.
 """
@@ -33,6 +37,27 @@ from .layouts import Declaration, LayoutDiff, Slot
 VERSION = 2  # the "faultlab_results" this module writes; it reads 1 and 2
 MAX_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 64  # the schema itself nests 6 deep
+# List entries and object fields, counted in the text before it is parsed, so a file of tiny values
+# cannot make the parser build tens of millions of objects: a real file holds one per 37 bytes or so,
+# about 1.8 million at MAX_BYTES.
+MAX_ENTRIES = 4_000_000
+MAX_STRING = 1 << 20  # characters: the runner keeps 1 MiB of each stream a child writes
+# How many entries each list (or object) of a results file may hold, by its field's name, and why a
+# file faultlab wrote stays far below.
+LIMITS = {
+    "results": 20_000,  # one per pytest item of a run: the whole catalog is about a hundred
+    "cases": 20_000,  # one record per case that ran
+    "configurations": 100,  # six exist
+    "evidence": 10_000,  # the classifier keeps about a dozen lines
+    "threads": 50_000,  # a line per thread, from at most 1 MiB of output
+    # A stack is parsed from at most 1 MiB of output, 21 bytes a frame at the least.
+    "python_stack": 50_000, "native_stack": 50_000, "frames": 50_000, "native": 50_000, "python": 50_000,
+    "report_stacks": 1_000,  # report_stacks keeps 12
+    "lock_waits": 1_000,  # lock_waits keeps 32 threads
+    "marks": 1_000, "files": 1_000, "native_diffs": 1_000, "layouts": 1_000,  # a case has a handful
+    "slots": 1_000,  # layouts keeps 64 per declaration
+    "expect": 100, "pins": 100,  # one per configuration
+}
 VARIANTS = ("broken", "fixed")
 # The host side of a case's boundary: the runtime that calls into native code (or is called back).
 RUNTIMES = ("cpython", "jni", "panama", "cgo", "rust", "node")
@@ -136,8 +161,8 @@ class CaseRecord:
             text["runtime"] = _str(data, "runtime", where)
             if text["runtime"] not in RUNTIMES:
                 raise ResultsError(f"{where}.runtime: {text['runtime']!r} is not one of {', '.join(RUNTIMES)}")
-        expect = _object(d["expect"], f"{where}.expect")
-        pins = _object(d["pins"], f"{where}.pins")
+        expect = _object(d["expect"], f"{where}.expect", most=LIMITS["expect"])
+        pins = _object(d["pins"], f"{where}.pins", most=LIMITS["pins"])
         diffs = [_object(item, f"{where}.native_diffs[{i}]", ("path", "diff"))
                  for i, item in enumerate(_list(d, "native_diffs", where))]
         return cls(
@@ -262,7 +287,7 @@ class Results:
         created = _optional_str(d, "created", "")
         if created is not None and not _TIMESTAMP.fullmatch(created):
             raise ResultsError(f"created: {created!r} is not an ISO 8601 date and time with its time zone")
-        cases = _object(d["cases"], "cases")
+        cases = _object(d["cases"], "cases", most=LIMITS["cases"])
         records = {case_id: CaseRecord.from_dict(record, f"cases[{case_id!r}]") for case_id, record in cases.items()}
         for case_id, record in records.items():
             if record.id != case_id:
@@ -281,6 +306,7 @@ class Results:
     def _version_1(cls, entries, where: str) -> "Results":
         if not isinstance(entries, list):
             raise ResultsError(_at(where, f"expected a list, found {_type_name(entries)}"))
+        _bounded(len(entries), LIMITS["results"], where or "results")
         results = tuple(CaseRun.from_dict(r, f"{where}[{i}]") for i, r in enumerate(entries))
         return cls(results=results, configurations=configurations_of(results))
 
@@ -310,9 +336,12 @@ def loads(text: str | bytes, source: str = "the results") -> Results:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ResultsError(f"{source} is not UTF-8 text ({exc.reason} at byte {exc.start}); {_HINT}") from None
-    depth = _nesting(text)
+    depth, entries = _shape(text)
     if depth > MAX_DEPTH:
         raise ResultsError(f"{source} nests deeper than {MAX_DEPTH} levels; a results file nests 6")
+    if entries > MAX_ENTRIES:
+        raise ResultsError(f"{source} holds more than {MAX_ENTRIES:,} list entries and object fields; "
+                           f"a results file of {MAX_BYTES >> 20} MiB holds about 1,800,000")
     try:
         data = json.loads(text, parse_constant=_no_constant)
     except (ValueError, RecursionError) as exc:
@@ -320,7 +349,7 @@ def loads(text: str | bytes, source: str = "the results") -> Results:
     try:
         return Results.from_dict(data)
     except ResultsError as exc:
-        raise ResultsError(f"{source} is not a faultlab results file: {exc}") from None
+        raise ResultsError(f"{source} is not a faultlab results file: {_clipped(str(exc))}") from None
 
 
 def load(path: str | PathLike) -> Results:
@@ -340,10 +369,20 @@ def _no_constant(name: str):
     raise ValueError(f"{name} is not a JSON number")
 
 
-def _nesting(text: str) -> int:
-    """How deep arrays and objects nest, counted without recursion (and in C: 64 MiB of brackets take a second)."""
-    brackets = _STRING.sub("", text).translate(_NOT_BRACKET).encode("utf-8", "surrogatepass")
-    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
+def _shape(text: str) -> tuple[int, int]:
+    """How deep arrays and objects nest, and about how many entries and fields they hold (commas and openings
+    outside strings), counted without recursion and in C: 64 MiB of brackets take a second."""
+    structure = _STRING.sub("", text)
+    entries = structure.count(",") + structure.count("[") + structure.count("{")
+    brackets = structure.translate(_NOT_BRACKET).encode("utf-8", "surrogatepass")
+    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0), entries
+
+
+def _clipped(message: str, most: int = 400) -> str:
+    """A message that quotes a file's keys and values, at most ``most`` characters: its middle cut and marked."""
+    if len(message) <= most:
+        return message
+    return f"{message[:most // 2]}…[{len(message) - most:,} characters]…{message[-most // 2:]}"
 
 
 def _at(where: str, problem: str) -> str:
@@ -362,11 +401,16 @@ def _type_name(value) -> str:
             dict: "an object"}.get(type(value), type(value).__name__)
 
 
-def _object(value, where: str, names=None) -> dict:
-    """``value`` as an object; with ``names``, it must have each of them and nothing else."""
+def _object(value, where: str, names=None, *, most: int | None = None) -> dict:
+    """``value`` as an object; with ``names``, it must have each of them and nothing else; with ``most``,
+    it is keyed by data (case ids, configurations) and holds at most that many, each key a string of MAX_STRING."""
     if not isinstance(value, dict):
         raise ResultsError(_at(where, f"expected an object, found {_type_name(value)}"))
-    if names is not None:
+    if most is not None:
+        _bounded(len(value), most, where)
+        for key in value:
+            _short(key, where)
+    if names is not None and not (len(value) == len(names) and all(n in value for n in names)):
         missing = [n for n in names if n not in value]
         if missing:
             raise ResultsError(_at(where, f"missing {', '.join(missing)}"))
@@ -383,12 +427,26 @@ def _field(d: dict, name: str, where: str, wanted: str, ok) -> object:
     return value
 
 
+def _bounded(count: int, limit: int, where: str) -> None:
+    if count > limit:
+        raise ResultsError(_at(where, f"{count:,} entries, more than the {limit:,} a results file holds there"))
+
+
+def _short(text: str, where: str, name: str | None = None) -> str:
+    """``text``, at most MAX_STRING characters long; ``where`` (and ``name`` in it) says whose it is."""
+    if len(text) > MAX_STRING:
+        raise ResultsError(_at(_join(where, name) if name else where, f"a string of {len(text):,} characters, "
+                                                                      f"longer than the {MAX_STRING:,} a results file holds"))
+    return text
+
+
 def _str(d, name, where) -> str:
-    return _field(d, name, where, "a string", lambda v: isinstance(v, str))
+    return _short(_field(d, name, where, "a string", lambda v: isinstance(v, str)), where, name)
 
 
 def _optional_str(d, name, where) -> str | None:
-    return _field(d, name, where, "a string or null", lambda v: v is None or isinstance(v, str))
+    value = _field(d, name, where, "a string or null", lambda v: v is None or isinstance(v, str))
+    return value if value is None else _short(value, where, name)
 
 
 def _bool(d, name, where) -> bool:
@@ -404,23 +462,34 @@ def _optional_int(d, name, where) -> int | None:
                   lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool)))
 
 
+def _finite(value) -> bool:
+    """A number a float can hold: an integer past float's range is refused like Infinity (it cannot be formatted)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def _number(d, name, where) -> float:
-    return _field(d, name, where, "a number",
-                  lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v))
+    return _field(d, name, where, "a finite number", _finite)
 
 
 def _optional_number(d, name, where) -> float | None:
-    return _field(d, name, where, "a number or null",
-                  lambda v: v is None or (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)))
+    return _field(d, name, where, "a finite number or null", lambda v: v is None or _finite(v))
 
 
 def _list(d, name, where) -> list:
-    return _field(d, name, where, "a list", lambda v: isinstance(v, list))
+    """``d[name]`` as a list of at most ``LIMITS[name]`` entries."""
+    items = _field(d, name, where, "a list", lambda v: isinstance(v, list))
+    _bounded(len(items), LIMITS[name], _join(where, name))
+    return items
 
 
 def _pins(value, where: str) -> dict[str, str]:
     """An ``Expect``'s pins: some of frame, module and access, each a string."""
-    d = _object(value, where)
+    d = _object(value, where, most=LIMITS["pins"])
     extra = sorted(set(d) - {"frame", "module", "access"})
     if extra:
         raise ResultsError(_at(where, f"unknown field {', '.join(map(repr, extra))}"))
@@ -432,13 +501,22 @@ def _pins(value, where: str) -> dict[str, str]:
 
 def _strings(d, name, where) -> list[str]:
     items = _list(d, name, where)
+    if set(map(type, items)) <= {str} and max(map(len, items), default=0) <= MAX_STRING:
+        return items  # checked in C: 10,000 evidence lines are as quick as one
     for i, item in enumerate(items):
         if not isinstance(item, str):
             raise ResultsError(_at(f"{_join(where, name)}[{i}]", f"expected a string, found {_type_name(item)}"))
+        _short(item, f"{_join(where, name)}[{i}]")
     return items
 
 
 def _frame(data, where: str) -> Frame:
+    """A frame; the many well-formed ones of a long stack are checked in one step, the others field by field."""
+    if type(data) is dict and len(data) == 3:
+        function, module, line = data.get("function"), data.get("module"), data.get("line", "")
+        if (type(function) is str and type(module) is str and (line is None or type(line) is int)
+                and len(function) <= MAX_STRING and len(module) <= MAX_STRING):
+            return Frame(function, module, line)
     d = _object(data, where, ("function", "module", "line"))
     return Frame(_str(d, "function", where), _str(d, "module", where), _optional_int(d, "line", where))
 

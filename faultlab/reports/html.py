@@ -23,10 +23,11 @@ from ..diagnosis.kinds import CWE_NAMES, MODES
 from ..diagnosis.signature import meaningful
 from ..diagnosis.verdict import Verdict
 from ..lab.results import RUNTIMES, VARIANTS, CaseRecord, CaseRun, Results
-from .pictures import layouts_panel, picture_panel
+from .pictures import GraphBudget, layouts_panel, picture_panel
 from .terminal import printable
 
 MAX_FRAMES_DRAWN = 200  # a crash's stack is rarely deeper; a recursion's is cut
+MAX_LINES_SHOWN = 200  # of a verdict's evidence and of its threads: a real one has a dozen at most
 _ACCESS = re.compile(r"^\s*(?:READ|WRITE|Read|Write|Atomic \w+) of size")
 
 
@@ -117,13 +118,26 @@ def _frames(title: str, frames) -> str:
             f"<ol>{items}</ol>{rest}</details>")
 
 
+def _not_shown(total: int, what: str) -> str:
+    more = total - MAX_LINES_SHOWN
+    return f'<p class="muted">{more:,} more {what} not shown</p>' if more > 0 else ""
+
+
 def _evidence(verdict: Verdict) -> str:
     if not verdict.evidence:
         return ""
-    decisive = next((i for i, line in enumerate(verdict.evidence) if _ACCESS.match(line)), 0)
-    lines = "".join(f"<mark>{_e(line)}</mark>\n" if i == decisive else f"{_e(line)}\n"
-                    for i, line in enumerate(verdict.evidence))
-    return f'<pre class="evidence">{lines}</pre>'
+    shown = verdict.evidence[:MAX_LINES_SHOWN]
+    decisive = next((i for i, line in enumerate(shown) if _ACCESS.match(line)), 0)
+    lines = "".join(f"<mark>{_e(line)}</mark>\n" if i == decisive else f"{_e(line)}\n" for i, line in enumerate(shown))
+    return f'<pre class="evidence">{lines}</pre>{_not_shown(len(verdict.evidence), "lines of evidence")}'
+
+
+def _threads(verdict: Verdict) -> str:
+    if not verdict.threads:
+        return ""
+    items = "".join(f"<li>{_e(t)}</li>" for t in verdict.threads[:MAX_LINES_SHOWN])
+    return (f'<details class="stack"><summary>threads ({len(verdict.threads)})</summary><ul>{items}</ul>'
+            f'{_not_shown(len(verdict.threads), "threads")}</details>')
 
 
 def _verdict_panel(result: CaseRun | None, variant: str, case: CaseRecord | None = None) -> str:
@@ -144,11 +158,9 @@ def _verdict_panel(result: CaseRun | None, variant: str, case: CaseRecord | None
         _evidence(v),
         _frames("Python stack", v.python_stack),
         _frames("native stack", v.native_stack),
+        _threads(v),
+        "</div>",
     ]
-    if v.threads:
-        threads = "".join(f"<li>{_e(t)}</li>" for t in v.threads)
-        parts.append(f'<details class="stack"><summary>threads ({len(v.threads)})</summary><ul>{threads}</ul></details>')
-    parts.append("</div>")
     return "".join(parts)
 
 
@@ -203,7 +215,7 @@ def _severity(v: Verdict) -> str:
     return f' <span class="severity sev-{_e(v.severity)}">{_e(v.severity)}{_e(access)}</span>'
 
 
-def _card(case_id: str, rows: dict[str, dict[str, CaseRun]], case: CaseRecord | None) -> str:
+def _card(case_id: str, rows: dict[str, dict[str, CaseRun]], case: CaseRecord | None, graphs: GraphBudget) -> str:
     all_results = [r for pair in rows.values() for r in pair.values()]
     ok = all(r.passed for r in all_results)
     cwe = case.cwe if case else next((r.verdict.cwe for r in all_results if r.verdict.cwe), "")
@@ -214,7 +226,7 @@ def _card(case_id: str, rows: dict[str, dict[str, CaseRun]], case: CaseRecord | 
         f'<section class="pair" data-sanitizer="{_e(sanitizer)}"><h3>under {_e(sanitizer)}</h3>'
         f'<div class="side-by-side">{_verdict_panel(rows[sanitizer].get("broken"), "broken", case)}'
         f'{_verdict_panel(rows[sanitizer].get("fixed"), "fixed", case)}</div>'
-        f'{picture_panel(rows[sanitizer].get("broken"), case.layouts if case else ())}</section>'
+        f'{picture_panel(rows[sanitizer].get("broken"), case.layouts if case else (), graphs)}</section>'
         for sanitizer in _ordered(rows, configurations.NAMES))
     cwe_title = case.cwe_name if case else CWE_NAMES.get(cwe or "", "")
     runtime = case.runtime if case else "cpython"
@@ -233,8 +245,10 @@ def render(recorded: Results, *, title: str = "faultlab report") -> str:
     for (case_id, variant, sanitizer), r in sorted(latest(results).items()):
         grouped[mode_of(case_id)][case_id].setdefault(sanitizer, {})[variant] = r
     sections = []
+    graphs = GraphBudget()
     for mode in _ordered(grouped, MODES):
-        cards = "".join(_card(case_id, dict(rows), cases.get(case_id)) for case_id, rows in sorted(grouped[mode].items()))
+        cards = "".join(_card(case_id, dict(rows), cases.get(case_id), graphs)
+                        for case_id, rows in sorted(grouped[mode].items()))
         sections.append(f'<section class="mode" id="mode-{_e(mode)}"><h2>{_e(mode)}</h2>{cards}</section>')
     unique = latest(results).values()
     declared = sum(r.passed for r in unique)

@@ -23,6 +23,9 @@ from .terminal import fit, printable
 
 DOT_TIMEOUT_S = 10.0
 MAX_SVG = 512 * 1024
+# Graphs one page asks dot to draw; the others are shown as their tables of edges. A real run has a few
+# deadlocks; a tampered results file could hold thousands, each a dot child of up to DOT_TIMEOUT_S.
+MAX_GRAPHS_DRAWN = 24
 RULER_COLUMNS = 40
 
 
@@ -93,11 +96,27 @@ def _edge_rows(graph: WaitForGraph) -> str:
     return f'<table class="edges"><thead><tr><th>from</th><th>relation</th><th>to</th><th></th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-def _graph_html(graph: WaitForGraph) -> str:
-    drawn = svg(graph)
+class GraphBudget:
+    """How many more wait-for graphs one page may have dot draw (``MAX_GRAPHS_DRAWN`` in all)."""
+
+    def __init__(self, left: int = MAX_GRAPHS_DRAWN):
+        self.left = left
+
+    def take(self) -> bool:
+        """True, and one fewer left, while any are left."""
+        if self.left <= 0:
+            return False
+        self.left -= 1
+        return True
+
+
+def _graph_html(graph: WaitForGraph, budget: GraphBudget | None = None) -> str:
+    spent = budget is not None and not budget.take()
+    drawn = None if spent else svg(graph)
+    why = (f"not drawn: this page draws {MAX_GRAPHS_DRAWN} graphs at most" if spent else "dot not found")
     threads = "".join(f'<li><code>{_e(n.label)}</code>: {"; ".join(_e(f) for f in n.frames) or "no frames"}</li>'
                       for n in graph.nodes if n.kind == "thread")
-    body = f'<div class="graph">{drawn}</div>' if drawn else '<p class="muted no-dot">(dot not found: the edges as a table)</p>'
+    body = f'<div class="graph">{drawn}</div>' if drawn else f'<p class="muted no-dot">({why}: the edges as a table)</p>'
     return (f'<h5>wait-for graph <span class="muted">from {_e(graph.source)}; the cycle in red</span></h5>{body}'
             f'<details class="edges-table"{"" if drawn else " open"}><summary>edges ({len(graph.edges)}, '
             f'{len(graph.cycle)} on the cycle)</summary>{_edge_rows(graph)}<ul class="threads">{threads}</ul></details>')
@@ -258,8 +277,10 @@ _HTML = {WaitForGraph: _graph_html, Lifeline: _lifeline_html, Ruler: _ruler_html
          RacePair: _race_html, StructOnRuler: lambda drawn: _ruler_html(drawn.ruler, drawn)}
 
 
-def to_html(picture: Picture) -> str:
-    return f'<div class="picture" data-picture="{_e(picture.picture)}">{_HTML[type(picture)](picture)}</div>'
+def to_html(picture: Picture, graphs: GraphBudget | None = None) -> str:
+    """The picture as HTML; a wait-for graph is drawn by dot while ``graphs`` has any left (None: always)."""
+    body = _graph_html(picture, graphs) if isinstance(picture, WaitForGraph) else _HTML[type(picture)](picture)
+    return f'<div class="picture" data-picture="{_e(picture.picture)}">{body}</div>'
 
 
 def with_layouts(drawn: Picture | None, layouts=()) -> Picture | None:
@@ -269,10 +290,10 @@ def with_layouts(drawn: Picture | None, layouts=()) -> Picture | None:
     return drawn
 
 
-def picture_panel(run, layouts=()) -> str:
+def picture_panel(run, layouts=(), graphs: GraphBudget | None = None) -> str:
     """The picture of a run's verdict (a ``CaseRun``), with its case's recorded layouts where they fit; "" when none."""
     drawn = with_layouts(run.picture if run is not None else None, layouts)
-    return to_html(drawn) if drawn is not None else ""
+    return to_html(drawn, graphs) if drawn is not None else ""
 
 
 # -- in a terminal --------------------------------------------------------------------------------

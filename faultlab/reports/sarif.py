@@ -28,6 +28,11 @@ FINGERPRINT = "faultlabSignature/v1"
 # reads 9.0+ as critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low; and as the result's level.
 SECURITY_SEVERITY = {"high": "8.1", "medium": "5.5", "low": "3.0"}
 LEVELS = {"high": "error", "medium": "error", "low": "warning", "none": "warning"}
+# Frames a result's stack or code flow carries, innermost first; a deeper one (a recursion, or a tampered
+# results file's) is cut and its message says so. ASan writes 30 at most by default; each frame costs a
+# dashboard a location, and GitHub refuses a result with more than 1,000 of them.
+MAX_FRAMES = 100
+MAX_RELATED = 100  # a case's FLAW and FIX lines as related locations: a real case has a handful
 
 
 def _cwe_number(cwe: str | None) -> str | None:
@@ -97,8 +102,9 @@ def _mark_location(mark: Marked, message: str = "", ident: int | None = None) ->
 
 
 def _meaningful(verdict: Verdict, key: str) -> list[dict]:
-    """The frames of one of the verdict's stacks that a person cares about, innermost first, as dicts."""
-    return [dataclasses.asdict(f) for f in meaningful(getattr(verdict, key))]
+    """The frames of one of the verdict's stacks that a person cares about, innermost first, as dicts
+    (the first ``MAX_FRAMES`` of them)."""
+    return [dataclasses.asdict(f) for f in meaningful(getattr(verdict, key))[:MAX_FRAMES]]
 
 
 def _primary_flaw(case: CaseRecord, verdict: Verdict, flaws: tuple[Marked, ...]) -> Marked | None:
@@ -192,14 +198,16 @@ def _result(result: CaseRun, case: CaseRecord | None, rule_index: dict[str, int]
         top = (_meaningful(verdict, "native_stack") or _meaningful(verdict, "python_stack"))[:1]
         if top:
             out["locations"] = [_frame_location(top[0], files)]
-    related = [m for m in marks if m is not primary]
+    related = [m for m in marks if m is not primary][:MAX_RELATED]
     if related:
         out["relatedLocations"] = [_mark_location(m, f"{m.tag}: {m.note} ({m.where})", ident)
                                    for ident, m in enumerate(related, 1)]
     stacks = []
     for key, title in (("python_stack", "Python stack, innermost first"), ("native_stack", "native stack, innermost first")):
-        if getattr(verdict, key):
-            stacks.append(_stack(title, [dataclasses.asdict(f) for f in getattr(verdict, key)], files))
+        frames = getattr(verdict, key)
+        if frames:
+            cut = f" (the innermost {MAX_FRAMES} of its {len(frames):,} frames)" if len(frames) > MAX_FRAMES else ""
+            stacks.append(_stack(title + cut, [dataclasses.asdict(f) for f in frames[:MAX_FRAMES]], files))
     if stacks:
         out["stacks"] = stacks
     flow = _code_flow(verdict, files)
