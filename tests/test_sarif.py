@@ -188,3 +188,19 @@ def test_a_case_of_many_marked_lines_relates_a_bounded_number_of_them(tmp_path):
     result = json.loads((tmp_path / "r.sarif").read_text())["runs"][0]["results"][0]
     assert result["properties"]["case"] == data["results"][0]["case"]
     assert len(result["relatedLocations"]) == MAX_RELATED == 100
+
+
+def test_a_forged_line_below_one_gives_no_region_and_the_log_stays_valid(tmp_path, validator):
+    data = json.loads((Path(__file__).with_name("fixtures") / "results" / "v2-catalog-sample.json").read_text())
+    result = next(r for r in data["results"] if r["variant"] == "broken" and r["verdict"]["kind"] != "ok")
+    owned = Path(data["cases"][result["case"]]["files"][0]).name  # a frame in a file the case owns gets a place
+    result["verdict"]["native_stack"] = [{"function": "f", "module": owned, "line": line} for line in (0, -3, 7)]
+    (tmp_path / "r.json").write_text(json.dumps(data))
+    proc = faultlab(tmp_path, "report", "r.json", "--sarif", "r.sarif")
+    assert proc.returncode == 0, fail_message(proc)
+    sarif = json.loads((tmp_path / "r.sarif").read_text())
+    placed = [frame["location"].get("physicalLocation", {}).get("region", {}).get("startLine")
+              for run in sarif["runs"] for r in run["results"] for stack in r.get("stacks", ())
+              if stack["message"]["text"].startswith("native stack") for frame in stack["frames"]]
+    assert placed[:3] == [None, None, 7]
+    assert [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(sarif)] == []

@@ -87,7 +87,7 @@ def _physical(path: str, line: int | None, snippet: str = "") -> dict:
     location = {"artifactLocation": {"uri": path}}
     if not path.startswith("/"):
         location["artifactLocation"]["uriBaseId"] = "SRCROOT"
-    if line:
+    if isinstance(line, int) and line >= 1:  # SARIF lines count from 1; a forged 0 or -3 is no place
         location["region"] = _region(line, snippet)
     return location
 
