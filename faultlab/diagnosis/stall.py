@@ -25,6 +25,7 @@ threads join a stall, and the native stacks then must show each sleeper to be on
 from __future__ import annotations
 
 import os
+import platform
 import re
 from dataclasses import dataclass
 
@@ -35,7 +36,8 @@ SAMPLE_EVERY_S = 0.05
 DEADLOCK_AFTER_S = 0.3  # how long every thread must stand still before the watchdog looks closer
 MAX_CONFIRMATIONS = 3  # native stacks cost an attach; a program that keeps looking stuck is left to its timeout
 LIBFUZZER_BYSTANDER = r"\bfuzzer::RssThread\b"  # libFuzzer's -rss_limit_mb watcher
-_SLEEPS = {"230", "35"}  # clock_nanosleep, nanosleep (x86_64)
+# clock_nanosleep and nanosleep, by machine (as hang's futex call).
+_SLEEPS = {"x86_64": {"230", "35"}, "aarch64": {"115", "101"}}.get(platform.machine(), {"230", "35"})
 
 
 @dataclass(frozen=True)
