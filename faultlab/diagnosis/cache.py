@@ -14,3 +14,8 @@ from pathlib import Path
 def root() -> Path:
     env = os.environ.get("FAULTLAB_CACHE")
     return Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "faultlab"
+
+
+def builds() -> Path:
+    """The build cache: every library, program and class directory faultlab compiles, by content."""
+    return root() / "build"

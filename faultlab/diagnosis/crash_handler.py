@@ -41,7 +41,7 @@ def wanted(configuration: Configuration) -> bool:
 
 def library() -> Path | None:
     """The built handler, built now if it is not in the cache; None when it cannot be built (a warning says why)."""
-    root = cache.root() / "build"  # the build cache (lab/build.cache_root)
+    root = cache.builds()
     target = _built.get(root)
     if target is not None and target.exists():
         return target

@@ -40,7 +40,7 @@ def native_root() -> Path:
 
 
 def cache_root() -> Path:
-    return cache.root() / "build"
+    return cache.builds()
 
 
 def compiler_for(configuration: Configuration) -> str:

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import subprocess
 from pathlib import Path
 
 from .build import BuildError, cache_root, compile_once, native_root
-from .toolchain import PANAMA_MIN_FEATURE, jdk_home
+from .toolchain import PANAMA_MIN_FEATURE, jdk_home, version_of
 
 JAVAC_FLAGS = ("-encoding", "UTF-8", "-g", "-Xlint:all")
 # A JVM that lives for a fraction of a second: the shared class archive, the client
@@ -52,8 +51,7 @@ def jdk_build(jdk: Path) -> str:
     fields = [line.strip() for line in text.splitlines() if line.split("=", 1)[0].strip() in _RELEASE_KEYS]
     if any(line.startswith("JAVA_VERSION=") for line in fields):
         return "\n".join(sorted(fields))
-    proc = subprocess.run([str(jdk / "bin" / "javac"), "-version"], capture_output=True, text=True)
-    return (proc.stdout + proc.stderr).strip() or str(jdk)
+    return version_of(jdk / "bin" / "javac", "-version") or str(jdk)
 
 
 def compile_classes(*sources: str, jdk: Path | None = None, minimum: int = 0) -> Path:
