@@ -287,15 +287,20 @@ def eu_stack_view(pid: int, timeout: float = EU_STACK_TIMEOUT_S) -> dict[int, tu
     return {tid: tuple(frames) for tid, frames in stacks.items()}
 
 
+def quick_stacks() -> bool:
+    """Whether ``suspects`` reads the stacks with eu-stack; else it reads gdb's view, the evidence's own."""
+    return shutil.which("eu-stack") is not None
+
+
 def suspects(pgid: int, *, use_gdb: bool = True) -> tuple[ThreadState, ...]:
     """Every thread's state and native stack, read quickly and writing nothing to the child's output:
     how the watchdog checks a suspected deadlock. The stacks come from eu-stack, or from gdb
     where eu-stack is missing and gdb may be used; without either, /proc's view alone."""
+    if not quick_stacks():
+        return collect(pgid, None, use_gdb=use_gdb)
     pids = group_members(pgid)
     states = [t for pid in pids for t in thread_states(pid)]
-    views = {pid: eu_stack_view(pid) for pid in pids[:MAX_GDB_PROCESSES]} if shutil.which("eu-stack") else {}
-    if not views:
-        return collect(pgid, None, use_gdb=use_gdb)
+    views = {pid: eu_stack_view(pid) for pid in pids[:MAX_GDB_PROCESSES]}
     return tuple(dataclasses.replace(t, native_stack=views.get(t.pid, {}).get(t.tid, ())) for t in states)
 
 

@@ -244,9 +244,9 @@ def supervise(pid: int, wait, *, timeout: float, dump_dir: str, use_gdb: bool = 
             if watch is not None and watch.stalled(now):
                 suspects = hang.suspects(pid, use_gdb=use_gdb)
                 if stall.is_deadlock(suspects, certain=True, bystander=bystander):
-                    if use_gdb:  # gdb's fuller view for the evidence: the GIL's holder, pthread handles
+                    if use_gdb and hang.quick_stacks():  # gdb's fuller view for the evidence: the GIL's holder, handles
                         threads = hang.collect(pid, dump_dir)
-                    else:
+                    else:  # the check's own view is the evidence (gdb's already, where eu-stack is missing)
                         threads = suspects
                         hang.dump_python_stacks(hang.group_members(pid), dump_dir)
                     timed_out, stalled_at, called_at = True, watch.since, time.monotonic()
